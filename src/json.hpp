@@ -1,0 +1,32 @@
+// JSON parsing for hostile input: nlohmann/json with exceptions off (the core is built with
+// -fno-exceptions, where any nlohmann throw would be std::abort()), a nesting cap checked
+// before the parser runs, and duplicate member names refused (RFC 8259 §4 leaves them
+// undefined; RFC 7515 §5.2 and RFC 7519 §4 require JWS/JWT parsers to reject them).
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "result.hpp"
+
+namespace authwasm {
+
+using Json = nlohmann::json;
+
+constexpr std::size_t kMaxJsonDepth = 32;
+
+Result<Json> parse_json(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
+
+// Parse and require a JSON object at the top.
+Result<Json> parse_json_object(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
+
+// Checked member access: never at() (it throws) and never an unchecked get().
+std::optional<std::string> get_string(const Json& object, const char* name);
+std::optional<double> get_number(const Json& object, const char* name);
+// Integral JSON numbers only (NumericDate, RFC 7519 §2, may be non-integral: it is truncated).
+std::optional<long long> get_int(const Json& object, const char* name);
+
+}  // namespace authwasm

@@ -1,0 +1,47 @@
+// Results with stable error codes: nothing in the core throws (it is built with
+// -fno-exceptions), and the bindings hand `code` to JS, where it becomes AuthError.code.
+#pragma once
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace authwasm {
+
+// The codes are part of the public API (README "Errors"); never renumber or rename one.
+enum class ErrorCode {
+  invalid_argument,       // a caller passed something out of range (e.g. verifier length)
+  invalid_base64url,      // RFC 4648 §5 decode failed
+  invalid_json,           // not JSON, too deep, or a duplicate member name
+  invalid_jwt,            // RFC 7519 §7.2 structure checks failed
+  random_unavailable,     // the OS CSPRNG did not answer
+};
+
+const char* to_string(ErrorCode code);
+
+struct Error {
+  ErrorCode code;
+  std::string message;
+};
+
+// A value or an Error; a tiny stand-in for C++23 std::expected.
+template <class T>
+class Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}            // NOLINT: implicit on purpose
+  Result(Error error) : state_(std::move(error)) {}        // NOLINT
+  bool ok() const { return state_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  const T& value() const& { return *std::get_if<0>(&state_); }
+  T& value() & { return *std::get_if<0>(&state_); }
+  T&& value() && { return std::move(*std::get_if<0>(&state_)); }
+  const Error& error() const { return *std::get_if<1>(&state_); }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+inline Error make_error(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
+
+}  // namespace authwasm
