@@ -14,7 +14,7 @@
 
 namespace authwasm {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 
 constexpr std::size_t kMaxJsonDepth = 32;
 
