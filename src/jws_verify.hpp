@@ -1,0 +1,74 @@
+// JWS signature verification (RFC 7515 §5.2) for JWTs signed with ES256 or RS256
+// (RFC 7518 §3.4, §3.3), with keys taken from JWKs (RFC 7517).
+//
+// Native only: this goes through OpenSSL's EVP layer, which would pull the whole default
+// provider (~400 KB gzip) into the wasm bundle. It is therefore NOT part of
+// AUTHWASM_CORE_SOURCES but its own library (authwasm_jws), used by the reference server and
+// by an optional verifier module of the client.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json.hpp"
+#include "jwt.hpp"
+#include "result.hpp"
+
+// Forward declaration, so callers need not include OpenSSL headers.
+struct evp_pkey_st;
+
+namespace authwasm {
+
+enum class JwsAlgorithm { ES256, RS256 };
+
+// Exact, case-sensitive names (RFC 7518 §3.1). "none" and everything else: nullopt.
+std::optional<JwsAlgorithm> jws_algorithm_from_name(std::string_view name);
+const char* jws_algorithm_name(JwsAlgorithm alg);
+
+// A public verification key built from a JWK (RFC 7517 §4, RFC 7518 §6.2.1 / §6.3.1).
+class JwsKey {
+ public:
+  // EC keys: kty "EC", crv "P-256", x, y (32 bytes each, the point must be on the curve).
+  // RSA keys: kty "RSA", n (≥ 2048 bits), e. Private members ("d", ...) are ignored.
+  // If "use" is present it must be "sig"; if "alg" is present it binds the key to it.
+  static Result<JwsKey> from_jwk(const Json& jwk);
+
+  const std::string& kid() const { return kid_; }
+  JwsAlgorithm algorithm() const { return alg_; }
+  bool alg_pinned() const { return alg_pinned_; }
+  evp_pkey_st* pkey() const { return pkey_.get(); }
+
+ private:
+  JwsKey() = default;
+  std::shared_ptr<evp_pkey_st> pkey_;
+  std::string kid_;
+  JwsAlgorithm alg_ = JwsAlgorithm::ES256;  // implied by kty unless pinned by "alg"
+  bool alg_pinned_ = false;
+};
+
+// A JWK Set (RFC 7517 §5). Keys that are unusable for ES256/RS256 (other kty, "use":"enc",
+// unknown "alg") are skipped, as §5 allows; an object with no usable key is an error.
+class JwkSet {
+ public:
+  static Result<JwkSet> from_json(const Json& jwks);
+  static JwkSet of(std::vector<JwsKey> keys);
+  const std::vector<JwsKey>& keys() const { return keys_; }
+
+ private:
+  std::vector<JwsKey> keys_;
+};
+
+// RFC 7515 §5.2 for a JWS Compact Serialization JWT: decode (jwt.hpp), refuse any alg not in
+// `allowed` (so "none" and HS256 key-confusion are impossible, RFC 8725 §3.1), pick the key by
+// "kid" (or the only key of that type when the header has no kid), verify the signature.
+// For ES256 the signature must be the 64-byte R || S form of RFC 7518 §3.4, not DER.
+// Claims are NOT checked here (exp, iss, aud, ...): that is the caller's policy.
+Result<DecodedJwt> verify_jws(std::string_view token, const JwkSet& keys,
+                              const std::vector<JwsAlgorithm>& allowed);
+
+// The signature check alone, for a decoded JWT and one key.
+bool verify_jws_signature(const DecodedJwt& jwt, const JwsKey& key, JwsAlgorithm alg);
+
+}  // namespace authwasm
