@@ -1,0 +1,57 @@
+// What every route handler shares: configuration, store, keys, token issuer, rate limiter,
+// counters, and the handful of response steps more than one endpoint takes.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <httplib.h>
+
+#include "config.hpp"
+#include "keys.hpp"
+#include "rate_limit.hpp"
+#include "store.hpp"
+#include "tokens.hpp"
+
+namespace authwasm::server {
+
+struct Stats {
+  std::atomic<long> refresh_requests{0}, refresh_rotated{0}, refresh_grace{0}, refresh_reuse{0},
+      refresh_rejected{0}, logins{0}, login_failures{0}, token_exchanges{0}, api_requests{0};
+};
+
+struct App {
+  Config config;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<SigningKey> key;
+  std::unique_ptr<TokenIssuer> tokens;
+  std::unique_ptr<RateLimiter> limiter;
+  Stats stats;
+
+  // --demo only: access tokens (by jti) that POST /demo/expire-token declared expired.
+  std::mutex expired_mutex;
+  std::unordered_map<std::string, int64_t> expired_jti;  // jti -> its real exp (for pruning)
+
+  // Verifies the bearer access token; on failure answers 401 (RFC 6750 §3) and returns false.
+  bool authenticate(const httplib::Request& req, httplib::Response& res, AccessClaims& out);
+
+  // 200 {access_token, token_type, expires_in, id_token, scope} + the refresh cookie.
+  void send_tokens(httplib::Response& res, const Family& family, const std::string& refresh_token,
+                   const std::string& nonce);
+
+  // A client IP for rate-limit keys (never logged with secrets).
+  static std::string client_ip(const httplib::Request& req) { return req.remote_addr; }
+};
+
+int64_t now_seconds();
+
+void register_auth_routes(httplib::Server& server, App& app);
+void register_oauth_routes(httplib::Server& server, App& app);
+void register_api_routes(httplib::Server& server, App& app);
+
+// The HTML login form of GET /authorize (login_page.cpp).
+std::string render_login_page(const httplib::Request& req, const std::string& error_message);
+
+}  // namespace authwasm::server

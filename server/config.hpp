@@ -1,0 +1,56 @@
+// Server configuration from command-line flags and AUTHWASM_* environment variables
+// (flags win). See server/README.md for the full list.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace authwasm::server {
+
+struct Client {
+  std::string id;
+  std::vector<std::string> redirect_uris;  // matched exactly (RFC 9700 §2.1, OAuth 2.1 §4.1.1)
+};
+
+struct Config {
+  std::string bind = "127.0.0.1";
+  int port = 8080;                       // 0: ephemeral
+  std::string data_dir = "./authwasm-data";
+  std::string issuer;                    // empty: http://BIND:PORT once the port is known
+  std::vector<std::string> allowed_origins;
+  std::vector<Client> clients;
+  int64_t access_ttl = 900;              // seconds
+  int64_t refresh_ttl = 30 * 86400;
+  int64_t grace = 10;                    // lost-response / concurrent-refresh window
+  int64_t code_ttl = 60;                 // ≤ 60 (issue 4)
+  int64_t session_ttl = 8 * 3600;        // browser login session for /authorize
+  std::string key_file;                  // empty: DATA_DIR/signing-key.pem
+  std::string static_dir;
+  bool demo = false;
+  bool debug_stats = false;
+  bool quiet = false;                    // no request log on stderr
+  int login_burst = 10;                  // token bucket per (username, IP)
+  double login_per_minute = 10;
+  int threads = 16;                      // HTTP worker threads (one per keep-alive connection)
+  int64_t cleanup_interval = 60;         // seconds between purges of expired rows
+  std::size_t max_body = 16 * 1024;
+
+  // Filled in after binding.
+  std::string issuer_origin() const;     // scheme://host[:port] of the issuer
+  const Client* client(const std::string& id) const;
+};
+
+struct ConfigResult {
+  Config config;
+  std::string error;   // non-empty: print it and exit 2
+  bool help = false;
+};
+
+ConfigResult parse_config(int argc, char** argv);
+std::string usage();
+
+// After the port is known: derive the issuer, default client and redirect URIs; validate.
+// Returns an error message or "".
+std::string finalize_config(Config& config, int actual_port);
+
+}  // namespace authwasm::server

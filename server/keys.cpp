@@ -1,0 +1,129 @@
+#include "keys.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "base64url.hpp"
+#include "sha256.hpp"
+
+namespace authwasm::server {
+namespace {
+
+std::string openssl_error() {
+  char buf[256];
+  ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+  return buf;
+}
+
+EVP_PKEY* read_pem(const std::string& path, std::string& error) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return nullptr;
+  EVP_PKEY* pkey = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (!pkey) error = "cannot read a private key from " + path + ": " + openssl_error();
+  return pkey;
+}
+
+bool write_pem(EVP_PKEY* pkey, const std::string& path, std::string& error) {
+  // O_EXCL: never overwrite; 0600: the key is a secret.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    error = "cannot create key file " + path;
+    return false;
+  }
+  FILE* f = fdopen(fd, "wb");
+  const bool ok = f && PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  if (f) ok ? (void)std::fflush(f) : (void)0;
+  if (f) ::fsync(fd);
+  if (f) std::fclose(f); else ::close(fd);
+  if (!ok) error = "cannot write key file " + path;
+  return ok;
+}
+
+}  // namespace
+
+std::string ec_jwk_thumbprint(const std::string& x_b64, const std::string& y_b64) {
+  const std::string canonical =
+      R"({"crv":"P-256","kty":"EC","x":")" + x_b64 + R"(","y":")" + y_b64 + R"("})";
+  return base64url_encode(sha256(canonical));
+}
+
+std::unique_ptr<SigningKey> SigningKey::load_or_create(const std::string& path, std::string& error) {
+  EVP_PKEY* pkey = nullptr;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    pkey = read_pem(path, error);
+    if (!pkey) return nullptr;
+    if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) {
+      EVP_PKEY_free(pkey);
+      error = path + " is not an EC key (ES256 needs P-256)";
+      return nullptr;
+    }
+  } else {
+    pkey = EVP_EC_gen("P-256");
+    if (!pkey) {
+      error = "cannot generate a P-256 key: " + openssl_error();
+      return nullptr;
+    }
+    if (!write_pem(pkey, path, error)) {
+      EVP_PKEY_free(pkey);
+      return nullptr;
+    }
+  }
+  char group[64] = {};
+  size_t group_len = 0;
+  unsigned char point[65];
+  size_t point_len = 0;
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) != 1 ||
+      std::string(group) != "prime256v1" ||
+      EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof point,
+                                      &point_len) != 1 ||
+      point_len != 65 || point[0] != 0x04) {
+    EVP_PKEY_free(pkey);
+    error = path + " is not a P-256 key";
+    return nullptr;
+  }
+  std::unique_ptr<SigningKey> key(new SigningKey());
+  key->pkey_ = pkey;
+  const std::string x = base64url_encode(std::string_view(reinterpret_cast<char*>(point + 1), 32));
+  const std::string y = base64url_encode(std::string_view(reinterpret_cast<char*>(point + 33), 32));
+  key->kid_ = ec_jwk_thumbprint(x, y);
+  key->jwk_ = Json{{"kty", "EC"}, {"crv", "P-256"}, {"x", x},           {"y", y},
+                   {"kid", key->kid_}, {"alg", "ES256"}, {"use", "sig"}};
+  return key;
+}
+
+SigningKey::~SigningKey() { EVP_PKEY_free(pkey_); }
+
+std::string SigningKey::sign(std::string_view input) const {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  unsigned char der[80];
+  size_t der_len = sizeof der;
+  std::string raw;
+  if (ctx && EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, pkey_) == 1 &&
+      EVP_DigestSign(ctx, der, &der_len, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) == 1) {
+    const unsigned char* p = der;
+    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, long(der_len));
+    if (sig) {
+      raw.assign(64, '\0');
+      // RFC 7518 §3.4: R and S as 32-byte big-endian octet sequences, left-padded.
+      BN_bn2binpad(ECDSA_SIG_get0_r(sig), reinterpret_cast<unsigned char*>(raw.data()), 32);
+      BN_bn2binpad(ECDSA_SIG_get0_s(sig), reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
+      ECDSA_SIG_free(sig);
+    }
+  }
+  EVP_MD_CTX_free(ctx);
+  return raw;
+}
+
+}  // namespace authwasm::server

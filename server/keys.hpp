@@ -1,0 +1,38 @@
+// The server's ES256 signing key (RFC 7518 §3.4): a P-256 key persisted as PEM so restarts
+// keep validating tokens already issued, its public JWK and its RFC 7638 thumbprint `kid`.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "json.hpp"
+
+struct evp_pkey_st;
+
+namespace authwasm::server {
+
+class SigningKey {
+ public:
+  // Loads the PEM at `path`, or creates a new key there (mode 0600) if it does not exist.
+  // On failure returns nullptr and sets `error`.
+  static std::unique_ptr<SigningKey> load_or_create(const std::string& path, std::string& error);
+
+  // JWS signature over `signing_input`: the 64-byte R || S form of RFC 7518 §3.4.
+  std::string sign(std::string_view signing_input) const;
+
+  const std::string& kid() const { return kid_; }
+  const Json& public_jwk() const { return jwk_; }  // kty crv x y kid alg use
+
+  ~SigningKey();
+
+ private:
+  SigningKey() = default;
+  evp_pkey_st* pkey_ = nullptr;
+  std::string kid_;
+  Json jwk_;
+};
+
+// RFC 7638 §3: base64url(SHA-256 of the required members, lexicographic order, no spaces).
+std::string ec_jwk_thumbprint(const std::string& x_b64, const std::string& y_b64);
+
+}  // namespace authwasm::server

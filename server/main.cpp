@@ -1,0 +1,182 @@
+// authwasm-server: the reference auth server (DESIGN.md §2, server/README.md).
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <thread>
+
+#include "app.hpp"
+#include "http_util.hpp"
+#include "passwords.hpp"
+
+using namespace authwasm::server;
+
+namespace {
+
+bool make_dir(const std::string& path, std::string& error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return true;
+    error = "--data-dir " + path + " exists and is not a directory";
+    return false;
+  }
+  if (::mkdir(path.c_str(), 0700) != 0) {
+    error = "cannot create --data-dir " + path;
+    return false;
+  }
+  return true;
+}
+
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "authwasm-server: %s\n", message.c_str());
+  return code;
+}
+
+void seed_demo_user(App& app) {
+  if (app.store->user_by_name("demo")) return;
+  auto hash = hash_password("demo-password");
+  User user;
+  if (hash) app.store->create_user("demo", *hash, user);
+}
+
+void install_handlers(httplib::Server& server, App& app, bool log_requests) {
+  server.set_pre_routing_handler([&app](const httplib::Request& req, httplib::Response& res) {
+    add_cors_headers(app.config, req, res);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Every error answer is JSON {error, error_description}, including httplib's own (413, 400).
+  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string error = "invalid_request", description = "bad request";
+    if (res.status == 404) {
+      error = "not_found";
+      description = "no such endpoint";
+    } else if (res.status == 413) {
+      description = "the request body is too large";
+    } else if (res.status >= 500) {
+      error = "server_error";
+      description = "internal error";
+    }
+    send_error(res, res.status, error, description);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send_error(res, 500, "server_error", "internal error");
+  });
+  if (log_requests) {
+    // Method, path (never the query: it carries codes and state) and status. No headers.
+    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      std::fprintf(stderr, "%s %s %d\n", req.method.c_str(), req.path.c_str(), res.status);
+    });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ConfigResult parsed = parse_config(argc, argv);
+  if (parsed.help) {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  if (!parsed.error.empty()) return fail(2, parsed.error + " (see --help)");
+
+  // SIGTERM/SIGINT are taken by a dedicated thread (sigwait), so the handler may call
+  // server.stop(), which is not async-signal-safe. Block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  App app;
+  app.config = parsed.config;
+  Config& config = app.config;
+  std::string error;
+  if (!make_dir(config.data_dir, error)) return fail(2, error);
+  if (!config.static_dir.empty()) {
+    struct stat st {};
+    if (::stat(config.static_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return fail(2, "--static-dir " + config.static_dir + " is not a directory");
+    }
+  }
+
+  httplib::Server server;
+  const int threads = config.threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
+  server.set_payload_max_length(config.max_body);
+  server.set_keep_alive_max_count(10000);
+  int port = config.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(config.bind);
+  } else if (!server.bind_to_port(config.bind, port)) {
+    port = -1;
+  }
+  if (port <= 0) return fail(1, "cannot listen on " + config.bind + ":" + std::to_string(config.port));
+
+  error = finalize_config(config, port);
+  if (!error.empty()) return fail(2, error + " (see --help)");
+
+  const std::string key_path = config.key_file.empty() ? config.data_dir + "/signing-key.pem" : config.key_file;
+  app.key = SigningKey::load_or_create(key_path, error);
+  if (!app.key) return fail(1, error);
+  app.store = Store::open(config.data_dir + "/authwasm.sqlite3", error);
+  if (!app.store) return fail(1, error);
+  app.tokens = std::make_unique<TokenIssuer>(config, *app.key);
+  app.limiter = std::make_unique<RateLimiter>(config.login_burst, config.login_per_minute);
+  if (config.demo) seed_demo_user(app);
+
+  install_handlers(server, app, !config.quiet);
+  register_auth_routes(server, app);
+  register_oauth_routes(server, app);
+  if (!config.static_dir.empty()) server.set_mount_point("/", config.static_dir);
+  register_api_routes(server, app);
+
+  // Periodic purge of expired rows (and of full rate-limit buckets, and demo-expired jtis).
+  std::mutex cleanup_mutex;
+  std::condition_variable cleanup_cv;
+  bool stopping = false;
+  std::thread cleanup([&] {
+    std::unique_lock<std::mutex> lock(cleanup_mutex);
+    while (!cleanup_cv.wait_for(lock, std::chrono::seconds(config.cleanup_interval), [&] { return stopping; })) {
+      const int64_t now = now_seconds();
+      app.store->cleanup(now);
+      app.limiter->prune();
+      std::lock_guard<std::mutex> expired_lock(app.expired_mutex);
+      for (auto it = app.expired_jti.begin(); it != app.expired_jti.end();) {
+        it = it->second <= now ? app.expired_jti.erase(it) : std::next(it);
+      }
+    }
+  });
+
+  std::thread signal_waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server.stop();
+  });
+
+  // Machine-readable first line: tests and scripts parse the port from it.
+  std::printf("authwasm-server listening on http://%s:%d\n", config.bind.c_str(), port);
+  std::printf("issuer %s\n", config.issuer.c_str());
+  std::fflush(stdout);
+  const bool listened = server.listen_after_bind();
+
+  // Shutdown: stop the cleanup thread, make sure the signal thread ends, close the store
+  // (which checkpoints the WAL). Every committed transaction is already durable.
+  {
+    std::lock_guard<std::mutex> lock(cleanup_mutex);
+    stopping = true;
+  }
+  cleanup_cv.notify_all();
+  cleanup.join();
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  app.tokens.reset();
+  app.store.reset();
+  std::fprintf(stderr, "authwasm-server: stopped\n");
+  return listened ? 0 : 1;
+}

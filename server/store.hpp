@@ -1,0 +1,117 @@
+// Persistent state in SQLite (WAL): users, refresh-token families, authorization codes and
+// browser login sessions. Every secret (refresh token, code, session id) is stored only as
+// its SHA-256 hash, so a copy of the database gives an attacker nothing to present.
+// One connection behind a mutex: SQLite serialises writers anyway, and each operation below
+// is one short transaction.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace authwasm::server {
+
+struct User {
+  int64_t id = 0;
+  std::string sub;       // opaque, stable subject identifier (OIDC Core §2)
+  std::string username;
+  std::string password_hash;  // argon2id encoded string
+};
+
+struct Family {            // one login = one refresh-token family; its id is the `sid` claim
+  std::string sid;
+  int64_t user_id = 0;
+  std::string sub;
+  std::string client_id;
+  std::string scope;
+  int64_t auth_time = 0;
+};
+
+enum class RefreshStatus {
+  rotated,          // the current token: a successor was issued (RFC 9700 §4.14.2)
+  grace_reissued,   // the immediate predecessor within the grace window (server/README.md)
+  unknown,          // never issued, or already purged
+  expired,          // past its own expiry
+  revoked,          // its family was revoked earlier (logout, logout-all, reuse)
+  reuse_detected,   // an older token, or the predecessor after the window: family revoked now
+  failed,           // database error
+};
+
+struct RefreshResult {
+  RefreshStatus status = RefreshStatus::failed;
+  std::string token;  // the new refresh token (rotated / grace_reissued)
+  Family family;
+};
+
+struct AuthCode {
+  std::string client_id, redirect_uri, code_challenge, scope, nonce;
+  int64_t user_id = 0;
+  int64_t auth_time = 0;
+};
+
+enum class CodeStatus { ok, unknown, expired, reused, failed };
+
+class Store {
+ public:
+  static std::unique_ptr<Store> open(const std::string& path, std::string& error);
+  ~Store();
+
+  // Users.
+  enum class CreateUser { created, exists, failed };
+  CreateUser create_user(const std::string& username, const std::string& password_hash, User& out);
+  std::optional<User> user_by_name(const std::string& username);
+  std::optional<User> user_by_sub(const std::string& sub);
+  std::optional<User> user_by_id(int64_t id);
+
+  // Refresh-token families.
+  std::optional<RefreshResult> start_family(const User& user, const std::string& client_id,
+                                            const std::string& scope, int64_t auth_time,
+                                            int64_t now, int64_t refresh_ttl);
+  RefreshResult refresh(const std::string& token, int64_t now, int64_t refresh_ttl, int64_t grace);
+  // Revokes the family `token` belongs to; returns false if the token is unknown.
+  bool revoke_family_of_token(const std::string& token, int64_t now);
+  // Revokes every family and login session of the user; returns the number of families.
+  int revoke_user(const std::string& sub, int64_t now);
+
+  // Authorization codes (RFC 6749 §4.1.2): single use, short-lived.
+  std::optional<std::string> put_code(const AuthCode& code, int64_t now, int64_t ttl);
+  // Marks the code used. A second use revokes the family it produced (RFC 6749 §4.1.2).
+  CodeStatus take_code(const std::string& code, int64_t now, AuthCode& out);
+  void bind_code_family(const std::string& code, const std::string& sid);
+
+  // Browser login sessions (cookie on /authorize).
+  std::optional<std::string> create_login_session(int64_t user_id, int64_t auth_time, int64_t now,
+                                                  int64_t ttl);
+  std::optional<User> login_session_user(const std::string& session, int64_t now, int64_t& auth_time);
+
+  // Deletes expired and revoked rows; returns the number of rows removed.
+  int cleanup(int64_t now);
+
+ private:
+  Store() = default;
+  sqlite3_stmt* stmt(const char* sql);
+  bool exec(const char* sql);
+  std::optional<User> user_where(const char* sql, const std::string& arg);
+  std::optional<User> user_by_id_locked(int64_t id);
+  bool insert_token(const std::string& hash, const std::string& sid, int64_t user_id, int64_t gen,
+                    int64_t now, int64_t expires_at);
+  void revoke_family_locked(const std::string& sid, int64_t now);
+
+  std::mutex mutex_;
+  sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, sqlite3_stmt*> statements_;
+};
+
+// 256 random bits, base64url (43 characters): refresh tokens, codes, session ids.
+std::optional<std::string> new_secret();
+// The stored form of a secret: its SHA-256 (32 raw bytes).
+std::string secret_hash(const std::string& secret);
+// Shape check before hashing anything a client sent.
+bool looks_like_secret(const std::string& s);
+
+}  // namespace authwasm::server

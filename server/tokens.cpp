@@ -1,0 +1,89 @@
+#include "tokens.hpp"
+
+#include "base64url.hpp"
+#include "config.hpp"
+#include "store.hpp"
+
+namespace authwasm::server {
+
+std::string dump_json(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+namespace {
+JwkSet own_jwks(const SigningKey& key) {
+  auto parsed = JwsKey::from_jwk(key.public_jwk());
+  std::vector<JwsKey> keys;
+  if (parsed) keys.push_back(std::move(parsed).value());
+  return JwkSet::of(std::move(keys));
+}
+}  // namespace
+
+TokenIssuer::TokenIssuer(const Config& config, const SigningKey& key)
+    : config_(config), key_(key), jwks_(own_jwks(key)) {}
+
+std::string TokenIssuer::sign(const Json& claims, const char* typ) const {
+  // RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature).
+  const Json header = {{"alg", "ES256"}, {"typ", typ}, {"kid", key_.kid()}};
+  std::string input = base64url_encode(dump_json(header)) + "." + base64url_encode(dump_json(claims));
+  const std::string signature = key_.sign(input);
+  return input + "." + base64url_encode(signature);
+}
+
+std::string TokenIssuer::access_token(const std::string& sub, const std::string& client_id,
+                                      const std::string& sid, const std::string& scope, int64_t now) const {
+  const Json claims = {{"iss", config_.issuer}, {"sub", sub},        {"aud", client_id},
+                       {"exp", now + config_.access_ttl},            {"iat", now},
+                       {"jti", new_secret().value_or("")},           {"sid", sid},
+                       {"scope", scope},        {"client_id", client_id}};
+  return sign(claims, "at+jwt");  // RFC 9068 §2.1
+}
+
+std::string TokenIssuer::id_token(const std::string& sub, const std::string& client_id, const std::string& sid,
+                                  int64_t auth_time, const std::string& nonce, int64_t now) const {
+  Json claims = {{"iss", config_.issuer}, {"sub", sub},     {"aud", client_id},
+                 {"exp", now + config_.access_ttl},         {"iat", now},
+                 {"auth_time", auth_time}, {"azp", client_id}, {"sid", sid}};
+  if (!nonce.empty()) claims["nonce"] = nonce;  // OIDC Core §3.1.3.7 step 11
+  return sign(claims, "JWT");
+}
+
+BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t now) const {
+  BearerCheck check;
+  auto verified = verify_jws(token, jwks_, {JwsAlgorithm::ES256});
+  if (!verified) {
+    check.description = verified.error().message;
+    return check;
+  }
+  const DecodedJwt& jwt = verified.value();
+  if (get_string(jwt.header, "typ") != std::optional<std::string>("at+jwt")) {
+    check.description = "not an access token (typ is not at+jwt, RFC 9068 §4)";
+    return check;
+  }
+  const Json& c = jwt.claims;
+  auto iss = get_string(c, "iss");
+  auto aud = get_string(c, "aud");
+  auto exp = get_int(c, "exp");
+  auto iat = get_int(c, "iat");
+  auto sub = get_string(c, "sub");
+  auto sid = get_string(c, "sid");
+  auto jti = get_string(c, "jti");
+  auto scope = get_string(c, "scope");
+  if (!iss || *iss != config_.issuer) {
+    check.description = "the access token was issued by someone else";
+  } else if (!aud || !config_.client(*aud)) {
+    check.description = "the access token's audience is not a registered client";
+  } else if (!exp || !iat || !sub || !sid || !jti || !scope) {
+    check.description = "the access token lacks required claims";
+  } else if (*exp <= now) {
+    check.description = "The access token expired";
+  } else if (*iat > now + 60) {
+    check.description = "the access token was issued in the future";
+  } else {
+    check.ok = true;
+    check.claims = AccessClaims{*sub, *sid, *scope, *aud, *jti, *exp, *iat};
+  }
+  return check;
+}
+
+}  // namespace authwasm::server

@@ -1,0 +1,51 @@
+// JWTs the server issues (RFC 9068-style access tokens, OIDC Core §2 ID tokens), signed
+// ES256 with the persisted key, and verification of bearer access tokens through the core's
+// authwasm_jws (the same verifier a client may use).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "jws_verify.hpp"
+#include "keys.hpp"
+
+namespace authwasm::server {
+
+struct Config;
+
+struct AccessClaims {
+  std::string sub, sid, scope, client_id, jti;
+  int64_t exp = 0, iat = 0;
+};
+
+struct BearerCheck {
+  bool ok = false;
+  std::string description;  // for WWW-Authenticate error_description (RFC 6750 §3)
+  AccessClaims claims;
+};
+
+class TokenIssuer {
+ public:
+  TokenIssuer(const Config& config, const SigningKey& key);
+
+  std::string access_token(const std::string& sub, const std::string& client_id, const std::string& sid,
+                           const std::string& scope, int64_t now) const;
+  std::string id_token(const std::string& sub, const std::string& client_id, const std::string& sid,
+                       int64_t auth_time, const std::string& nonce, int64_t now) const;
+
+  // Signature (ES256, our kid), iss, aud (a registered client), exp, iat, sub, sid, jti.
+  BearerCheck verify_access_token(const std::string& token, int64_t now) const;
+
+  const JwkSet& jwks() const { return jwks_; }
+
+ private:
+  std::string sign(const Json& claims, const char* typ) const;
+  const Config& config_;
+  const SigningKey& key_;
+  JwkSet jwks_;
+};
+
+// nlohmann's dump() aborts on invalid UTF-8 when exceptions are off: always dump through this
+// (invalid sequences become U+FFFD).
+std::string dump_json(const Json& value);
+
+}  // namespace authwasm::server
