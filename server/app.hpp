@@ -27,7 +27,8 @@ struct App {
   std::unique_ptr<Store> store;
   std::unique_ptr<SigningKey> key;
   std::unique_ptr<TokenIssuer> tokens;
-  std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<RateLimiter> limiter;           // logins, per (username, IP)
+  std::unique_ptr<RateLimiter> register_limiter;  // registrations, per IP
   Stats stats;
 
   // --demo only: access tokens (by jti) that POST /demo/expire-token declared expired.

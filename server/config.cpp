@@ -114,6 +114,9 @@ struct Parser {
     } else if (name == "login-per-minute") {
       if (!number("--login-per-minute", value, 1, 1000000, n)) return false;
       c.login_per_minute = double(n);
+    } else if (name == "register-burst") {
+      if (!number("--register-burst", value, 1, 1000000, n)) return false;
+      c.register_burst = int(n);
     } else if (name == "threads") {
       if (!number("--threads", value, 2, 1024, n)) return false;
       c.threads = int(n);
@@ -159,6 +162,7 @@ std::string usage() {
   --static-dir DIR       serve DIR at / with index.html fallback for SPA routes
   --login-burst N        login attempts per (username, IP) burst                   [10]
   --login-per-minute N   login attempts per (username, IP) refill rate             [10]
+  --register-burst N     registrations per IP: burst and per-minute refill          [50]
   --threads N            HTTP worker threads                                       [16]
   --cleanup-interval S   purge expired rows every S seconds                        [60]
   --demo                 seed user demo/demo-password; enable POST /demo/expire-token

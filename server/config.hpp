@@ -31,6 +31,7 @@ struct Config {
   bool quiet = false;                    // no request log on stderr
   int login_burst = 10;                  // token bucket per (username, IP)
   double login_per_minute = 10;
+  int register_burst = 50;               // registrations per IP: burst and per-minute refill
   int threads = 16;                      // HTTP worker threads (one per keep-alive connection)
   int64_t cleanup_interval = 60;         // seconds between purges of expired rows
   std::size_t max_body = 16 * 1024;

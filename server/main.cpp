@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
   server.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
   server.set_payload_max_length(config.max_body);
   server.set_keep_alive_max_count(10000);
+  // httplib notices stop() only between requests, so an idle keep-alive connection delays
+  // shutdown by up to this long; browsers reconnect transparently.
+  server.set_keep_alive_timeout(1);
   int port = config.port;
   if (port == 0) {
     port = server.bind_to_any_port(config.bind);
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
   if (!app.store) return fail(1, error);
   app.tokens = std::make_unique<TokenIssuer>(config, *app.key);
   app.limiter = std::make_unique<RateLimiter>(config.login_burst, config.login_per_minute);
+  app.register_limiter = std::make_unique<RateLimiter>(config.register_burst, config.register_burst);
   if (config.demo) seed_demo_user(app);
 
   install_handlers(server, app, !config.quiet);
@@ -146,6 +150,7 @@ int main(int argc, char** argv) {
       const int64_t now = now_seconds();
       app.store->cleanup(now);
       app.limiter->prune();
+      app.register_limiter->prune();
       std::lock_guard<std::mutex> expired_lock(app.expired_mutex);
       for (auto it = app.expired_jti.begin(); it != app.expired_jti.end();) {
         it = it->second <= now ? app.expired_jti.erase(it) : std::next(it);

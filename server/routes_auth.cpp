@@ -102,9 +102,9 @@ bool read_credentials(App& app, const httplib::Request& req, httplib::Response& 
   return true;
 }
 
-bool rate_limited(App& app, const std::string& key, httplib::Response& res) {
+bool rate_limited(RateLimiter& limiter, const std::string& key, httplib::Response& res) {
   int retry_after = 0;
-  if (app.limiter->allow(key, retry_after)) return false;
+  if (limiter.allow(key, retry_after)) return false;
   res.set_header("Retry-After", std::to_string(retry_after));
   send_error(res, 429, "too_many_requests", "too many attempts; retry later");
   return true;
@@ -133,7 +133,7 @@ void register_auth_routes(httplib::Server& server, App& app) {
     if (!valid_password(c.password)) {
       return send_error(res, 400, "invalid_request", "password must be 8..1024 bytes");
     }
-    if (rate_limited(app, "register|" + App::client_ip(req), res)) return;
+    if (rate_limited(*app.register_limiter, "register|" + App::client_ip(req), res)) return;
     auto hash = hash_password(c.password);
     if (!hash) return send_error(res, 500, "server_error", "could not hash the password");
     User user;
@@ -151,7 +151,7 @@ void register_auth_routes(httplib::Server& server, App& app) {
     if (!check_origin(app.config, req, res, false)) return;
     Credentials c;
     if (!read_credentials(app, req, res, c)) return;
-    if (rate_limited(app, "login|" + c.username + "|" + App::client_ip(req), res)) return;
+    if (rate_limited(*app.limiter, "login|" + c.username + "|" + App::client_ip(req), res)) return;
     auto user = valid_username(c.username) ? app.store->user_by_name(c.username) : std::nullopt;
     if (!verify_password(c.password, user ? user->password_hash : std::string())) {
       app.stats.login_failures++;

@@ -1,0 +1,135 @@
+// Start-up, configuration errors, discovery and keys, restart persistence, static files.
+import assert from "node:assert/strict";
+import { createPublicKey, verify } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+
+import {
+  freshDataDir, getWithBearer, jwtHeader, newSession, refresh, refreshCookieOf, runServer, startServer,
+} from "./server-process.js";
+
+describe("configuration", () => {
+  const bad = [
+    [["--port", "70000"]],
+    [["--port", "abc"]],
+    [["--access-ttl", "0"]],
+    [["--grace", "-1"]],
+    [["--code-ttl", "61"]],
+    [["--redirect-uri", "not a uri"]],
+    [["--redirect-uri", "http://x.example/cb#frag"]],
+    [["--allowed-origin", "http://x.example/path"]],
+    [["--issuer", "ftp://x"]],
+    [["--no-such-flag", "1"]],
+    [["--port"]],
+    [["stray"]],
+    [["--static-dir", "/nonexistent/authwasm"]],
+  ];
+  for (const [args] of bad) {
+    test(`refuses ${args.join(" ")}`, async () => {
+      const dataDir = freshDataDir();
+      const { code, stderr, stdout } = await runServer(["--port", "0", "--data-dir", dataDir, ...args]);
+      rmSync(dataDir, { recursive: true, force: true });
+      assert.notEqual(code, 0);
+      assert.match(stderr, /^authwasm-server: .+/);
+      assert.doesNotMatch(stdout, /listening/);
+    });
+  }
+
+  test("refuses a bad environment variable", async () => {
+    const { code, stderr } = await runServer(["--port", "0"], { env: { AUTHWASM_ACCESS_TTL: "soon" } });
+    assert.notEqual(code, 0);
+    assert.match(stderr, /AUTHWASM_ACCESS_TTL/);
+  });
+
+  test("refuses a data dir that is a file and a garbage key file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "authwasm-bad-"));
+    writeFileSync(join(dir, "file"), "x");
+    writeFileSync(join(dir, "key.pem"), "not a key");
+    assert.notEqual((await runServer(["--port", "0", "--data-dir", join(dir, "file")])).code, 0);
+    const r = await runServer(["--port", "0", "--data-dir", join(dir, "d"), "--key-file", join(dir, "key.pem")]);
+    assert.notEqual(r.code, 0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("--help exits 0", async () => {
+    const { code, stdout } = await runServer(["--help"]);
+    assert.equal(code, 0);
+    assert.match(stdout, /--allowed-origin/);
+  });
+
+  test("environment variables configure the server", async () => {
+    const server = await startServer({ env: { AUTHWASM_ISSUER: "https://auth.example", AUTHWASM_CLIENT_ID: "env-client" } });
+    const doc = await (await fetch(server.url + "/.well-known/openid-configuration")).json();
+    assert.equal(doc.issuer, "https://auth.example");
+    assert.equal(doc.authorization_endpoint, "https://auth.example/authorize");
+    assert.equal(await server.stop(), 0);
+  });
+});
+
+describe("discovery, keys, restart", () => {
+  test("discovery and JWKS; tokens verify with node:crypto against the published JWK", async () => {
+    const server = await startServer();
+    const doc = await (await fetch(server.url + "/.well-known/openid-configuration")).json();
+    assert.equal(doc.issuer, server.url);
+    assert.deepEqual(doc.code_challenge_methods_supported, ["S256"]);
+    assert.equal(doc.authorization_response_iss_parameter_supported, true);
+    assert.equal(doc.jwks_uri, server.url + "/.well-known/jwks.json");
+    const { keys } = await (await fetch(doc.jwks_uri)).json();
+    assert.equal(keys.length, 1);
+    assert.equal(keys[0].alg, "ES256");
+    const s = await newSession(server);
+    for (const jwt of [s.accessToken, s.body.id_token]) {
+      const header = jwtHeader(jwt);
+      assert.equal(header.alg, "ES256");
+      assert.equal(header.kid, keys[0].kid);
+      const [h, p, sig] = jwt.split(".");
+      const key = createPublicKey({ key: keys[0], format: "jwk" });
+      // RFC 7518 §3.4: raw R || S, which node calls ieee-p1363.
+      assert.ok(verify("sha256", Buffer.from(`${h}.${p}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(sig, "base64url")));
+    }
+    assert.equal(await server.stop(), 0, "SIGTERM is a clean exit");
+  });
+
+  test("restart with the same data dir keeps users, sessions and the signing key", async () => {
+    const dataDir = freshDataDir();
+    const first = await startServer({ dataDir, args: ["--port", "0"] });
+    const s = await newSession(first);
+    const t1 = refreshCookieOf(await refresh(first, s.refreshToken));
+    const { keys: before } = await (await fetch(first.url + "/.well-known/jwks.json")).json();
+    assert.equal(await first.stop({ keepData: true }), 0);
+
+    // Same issuer needed for the old access token: pin it to the first run's URL.
+    const second = await startServer({ dataDir, args: ["--issuer", first.url] });
+    const { keys: afterKeys } = await (await fetch(second.url + "/.well-known/jwks.json")).json();
+    assert.deepEqual(afterKeys, before, "same key, same kid");
+    assert.equal((await getWithBearer(second, "/auth/me", s.accessToken)).status, 200);
+    const res = await refresh(second, t1, { origin: first.url });
+    assert.equal(res.status, 200, "the session survived the restart");
+    assert.equal((await refresh(second, s.refreshToken, { origin: first.url })).status, 401,
+      "and so did reuse detection");
+    await second.stop();
+  });
+});
+
+describe("static directory", () => {
+  test("serves files and falls back to index.html for SPA routes, not for API paths", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "authwasm-static-"));
+    writeFileSync(join(dir, "index.html"), "<!doctype html><title>spa</title>");
+    writeFileSync(join(dir, "app.js"), "console.log(1)");
+    const server = await startServer({ args: ["--static-dir", dir] });
+    const index = await fetch(server.url + "/");
+    assert.equal(index.status, 200);
+    assert.match(await index.text(), /spa/);
+    assert.equal(await (await fetch(server.url + "/app.js")).text(), "console.log(1)");
+    const route = await fetch(server.url + "/callback?code=x");
+    assert.equal(route.status, 200);
+    assert.match(await route.text(), /spa/);
+    assert.equal((await fetch(server.url + "/api/missing")).status, 401);
+    assert.equal((await fetch(server.url + "/auth/missing")).status, 404);
+    assert.equal((await fetch(server.url + "/../../etc/passwd")).status !== 500, true);
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
