@@ -1,0 +1,217 @@
+// Server figures (printed, never asserted), loopback only, bounded:
+//  (1) refresh throughput and p99 latency: N concurrent sessions, each refreshing in a loop
+//      with the token it was just given, against authwasm-server (POST /auth/refresh, cookie)
+//      and against oidc-provider's refresh grant (POST /token, refresh_token=...), same driver;
+//  (2) bearer-protected requests/s with wrk and one valid token: authwasm's GET /api/posts
+//      (ES256 JWT verified per request, no DB) against oidc-provider's userinfo (GET /me,
+//      opaque token looked up in its in-memory adapter).
+// Usage: node bench/server.mjs [--sessions 8] [--seconds 5] [--wrk-seconds 5] [--wrk-connections 16]
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SESSIONS = arg("sessions", 8);
+const SECONDS = arg("seconds", 5);
+const WRK_SECONDS = arg("wrk-seconds", 5);
+const WRK_CONNECTIONS = arg("wrk-connections", 16);
+const MAX_REQUESTS_PER_SESSION = 1_000_000;  // a hard bound besides the clock
+const SERVER_BIN = process.env.AUTHWASM_SERVER_BIN ?? join(root, "build/native/server/authwasm-server");
+
+// ---------------------------------------------------------------- plumbing
+
+function request(agent, url, { method = "GET", headers = {}, body } = {}) {
+  return new Promise((resolveReq, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolveReq({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function spawnUntil(command, args, pattern) {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (c) => (err += c));
+  return new Promise((resolveSpawn, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${err}`)), 20_000);
+    child.stdout.on("data", (c) => {
+      out += c;
+      const match = pattern.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolveSpawn({ child, match });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`${command} exited ${code}: ${err}`)));
+  });
+}
+
+function stop(child) {
+  return new Promise((r) => {
+    if (child.exitCode !== null) return r();
+    child.once("exit", r);
+    child.kill("SIGTERM");
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+/** N loops, each refreshing with the token it was just given, for SECONDS. */
+async function driveRefresh(initialTokens, refreshOnce) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: initialTokens.length });
+  const latencies = [];
+  let errors = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(initialTokens.map(async (first) => {
+    let token = first;
+    for (let i = 0; i < MAX_REQUESTS_PER_SESSION && performance.now() < end; i++) {
+      const t0 = performance.now();
+      const next = await refreshOnce(agent, token);
+      latencies.push(performance.now() - t0);
+      if (!next) {
+        errors++;
+        break;  // the session is gone; a real client would log in again
+      }
+      token = next;
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length, errors, rps: latencies.length / elapsed,
+    p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+  };
+}
+
+function wrk(url, token) {
+  const result = spawnSync("wrk", [
+    "-t2", `-c${WRK_CONNECTIONS}`, `-d${WRK_SECONDS}s`, "--latency", "-H", `Authorization: Bearer ${token}`, url,
+  ], { encoding: "utf8" });
+  if (result.error) return { error: result.error.message };
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(result.stdout);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(result.stdout);
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(result.stdout);
+  const unit = { us: 0.001, ms: 1, s: 1000 };
+  return {
+    rps: rps ? Number(rps[1]) : NaN,
+    p99: p99 ? Number(p99[1]) * unit[p99[2]] : NaN,
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+  };
+}
+
+// ---------------------------------------------------------------- authwasm
+
+async function benchAuthwasm() {
+  const dataDir = mkdtempSync(join(tmpdir(), "authwasm-bench-"));
+  const { child, match } = await spawnUntil(SERVER_BIN, [
+    "--port", "0", "--quiet", "--data-dir", dataDir, "--threads", String(Math.max(SESSIONS, WRK_CONNECTIONS) + 8),
+    "--login-burst", "100000", "--register-burst", "100000",
+  ], /listening on (http:\/\/\S+)/);
+  const url = match[1];
+  const origin = url;
+  const agent = new http.Agent({ keepAlive: true });
+  const json = { "content-type": "application/json", origin };
+  const user = { username: `bench-${process.pid}`, password: "bench password 123" };
+  await request(agent, `${url}/auth/register`, { method: "POST", headers: json, body: JSON.stringify(user) });
+  const cookies = [];
+  let accessToken;
+  for (let i = 0; i < SESSIONS; i++) {
+    const res = await request(agent, `${url}/auth/login`, { method: "POST", headers: json, body: JSON.stringify(user) });
+    if (res.status !== 200) throw new Error(`authwasm login: ${res.status} ${res.body}`);
+    accessToken = JSON.parse(res.body).access_token;
+    cookies.push(/authwasm_rt=([^;]*)/.exec(res.headers["set-cookie"].join("\n"))[1]);
+  }
+  agent.destroy();
+
+  const refresh = await driveRefresh(cookies, async (a, token) => {
+    const res = await request(a, `${url}/auth/refresh`, {
+      method: "POST", headers: { origin, cookie: `authwasm_rt=${token}`, "content-length": "0" },
+    });
+    if (res.status !== 200) return null;
+    JSON.parse(res.body);
+    return /authwasm_rt=([^;]*)/.exec(res.headers["set-cookie"].join("\n"))[1];
+  });
+  const api = wrk(`${url}/api/posts`, accessToken);
+  await stop(child);
+  rmSync(dataDir, { recursive: true, force: true });
+  return { refresh, api };
+}
+
+// ---------------------------------------------------------------- oidc-provider
+
+async function benchOidcProvider() {
+  let peer;
+  try {
+    peer = await spawnUntil(process.execPath, [join(root, "bench/oidc-provider-server.mjs"), "--sessions", String(SESSIONS)],
+      /^(\{.*\})$/m);
+  } catch (error) {
+    return { skipped: `oidc-provider unavailable (npm install?): ${error.message.split("\n")[0]}` };
+  }
+  const { url, clientId, refreshTokens } = JSON.parse(peer.match[1]);
+  let accessToken;
+  const refresh = await driveRefresh(refreshTokens, async (a, token) => {
+    const res = await request(a, `${url}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: token, client_id: clientId }).toString(),
+    });
+    if (res.status !== 200) return null;
+    const body = JSON.parse(res.body);
+    accessToken = body.access_token;
+    return body.refresh_token;
+  });
+  const api = accessToken ? wrk(`${url}/me`, accessToken) : { error: "no access token" };
+  await stop(peer.child);
+  return { refresh, api };
+}
+
+// ---------------------------------------------------------------- report
+
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
+
+console.log(`bench/server: ${SESSIONS} sessions x ${SECONDS} s of refresh loops; wrk ${WRK_CONNECTIONS} connections x ${WRK_SECONDS} s; loopback`);
+const ours = await benchAuthwasm();
+const theirs = await benchOidcProvider();
+
+console.log("\n(1) refresh, each session refreshing with the token it was just given");
+console.log("                        requests   errors    req/s   p50 ms   p99 ms");
+const row = (name, r) => console.log(
+  `${name.padEnd(22)} ${String(r.requests).padStart(9)} ${String(r.errors).padStart(8)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)}`);
+row("authwasm-server", ours.refresh);
+if (theirs.skipped) {
+  console.log(`oidc-provider          skipped: ${theirs.skipped}`);
+} else {
+  row("oidc-provider", theirs.refresh);
+  console.log(`ratio authwasm/oidc-provider: throughput ${ratio(ours.refresh.rps, theirs.refresh.rps)}, ` +
+    `p99 latency ${ratio(ours.refresh.p99, theirs.refresh.p99)} (lower is better)`);
+}
+
+console.log("\n(2) bearer-protected GET with wrk and one valid token");
+console.log("                                          req/s   p99 ms  non-2xx");
+const apiRow = (name, r) => console.log(r.error ? `${name.padEnd(38)} ${r.error}` :
+  `${name.padEnd(38)} ${fmt(r.rps).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.non2xx).padStart(8)}`);
+apiRow("authwasm GET /api/posts (JWT, no DB)", ours.api);
+if (!theirs.skipped) {
+  apiRow("oidc-provider GET /me (opaque, lookup)", theirs.api);
+  console.log(`ratio authwasm/oidc-provider: ${ratio(ours.api.rps, theirs.api.rps)} requests/s`);
+}
+console.log("\nNotes: oidc-provider runs with its in-memory adapter (no disk) and opaque access tokens;");
+console.log("authwasm-server writes every rotation to SQLite (WAL) and signs two ES256 JWTs per refresh.");
+console.log("The driver, the servers and wrk share this machine's cores: compare ratios, not absolutes.");
