@@ -113,6 +113,22 @@ describe("discovery, keys, restart", () => {
   });
 });
 
+describe("cleanup", () => {
+  test("expired refresh tokens are refused, then purged by the periodic cleanup", async () => {
+    const server = await startServer({ args: ["--refresh-ttl", "1", "--grace", "0", "--cleanup-interval", "1"] });
+    const s = await newSession(server);
+    await new Promise((r) => setTimeout(r, 1200));
+    const expired = await refresh(server, s.refreshToken);
+    assert.equal(expired.status, 401);
+    assert.equal((await expired.json()).error_description, "the refresh token expired");
+    await new Promise((r) => setTimeout(r, 1500));
+    const purged = await refresh(server, s.refreshToken);
+    assert.equal(purged.status, 401);
+    assert.equal((await purged.json()).error_description, "unknown refresh token", "the row is gone");
+    await server.stop();
+  });
+});
+
 describe("static directory", () => {
   test("serves files and falls back to index.html for SPA routes, not for API paths", async () => {
     const dir = mkdtempSync(join(tmpdir(), "authwasm-static-"));
