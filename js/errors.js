@@ -8,15 +8,7 @@ export class AuthError extends Error {
   }
 }
 
-// Results from the wasm core are {ok: true, ...} or {ok: false, code, message}.
-export function unwrap(result) {
-  if (!result.ok) throw new AuthError(result.code, result.message);
-  return result;
-}
-
-export function requireString(value, what) {
-  if (typeof value !== "string") {
-    throw new AuthError("invalid_argument", `${what} must be a string`);
-  }
+export function requireType(value, type, what) {
+  if (typeof value !== type) throw new AuthError("invalid_argument", `${what} must be a ${type}`);
   return value;
 }

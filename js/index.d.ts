@@ -8,7 +8,24 @@ export declare class AuthError extends Error {
 }
 
 export type AuthErrorCode =
-  | "invalid_argument"
+  // bad input from the app
+  | "invalid_argument"      // a function got a value of the wrong type or out of range
+  | "configuration"         // createAuthClient options are wrong or inconsistent
+  // the redirect round trip (RFC 6749 §4.1.2, RFC 9207)
+  | "state_mismatch"        // no transaction for this callback, or a replayed/forged state
+  | "iss_mismatch"          // the callback's iss is not the configured issuer (mix-up attack)
+  | "invalid_callback"      // missing or duplicated parameters in the callback URL
+  | "login_required"        // prompt=none and the provider has no session
+  | "access_denied"         // the user or the provider refused
+  | "authorization_error"   // any other error= in the callback (see `cause`)
+  // responses from servers
+  | "invalid_response"      // not JSON, wrong Content-Type, oversized, missing/ill-typed members
+  | "invalid_id_token"      // ID token claims failed (iss, aud, azp, exp, iat, nonce, sub change)
+  | "invalid_grant"         // the server refused the code or refresh token: the session is over
+  | "server_error"          // 5xx, or an OAuth error the client cannot act on
+  | "network"               // fetch failed (offline, DNS, CORS…); the session is kept
+  | "not_authenticated"     // an operation needs a session and there is none
+  // low-level decoding
   | "invalid_base64url"
   | "invalid_json"
   | "invalid_jwt"
@@ -27,9 +44,8 @@ export interface InitOptions {
 
 /** The loaded wasm module; memoised, so every call returns the same promise's value. */
 export interface AuthwasmModule {
-  readonly createPkcePair: unknown;
-  readonly pkceChallenge: unknown;
-  readonly decodeJwt: unknown;
+  /** The core's single entry point: an operation and JSON arguments in, JSON out. Internal. */
+  readonly call: (op: string, argsJson: string) => string;
 }
 
 /** Loads the wasm once. Optional: every other function calls it. */
@@ -69,3 +85,150 @@ export interface JwtClaims {
 
 /** Decodes a JWT WITHOUT verifying its signature. Rejects with `invalid_jwt` when malformed. */
 export declare function decodeJwt(token: string): Promise<{ header: JwtHeader; claims: JwtClaims }>;
+
+// ---------------------------------------------------------------------------- the client
+
+/** The subset of `fetch` the client calls; inject one in Node tests. */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Where the redirect transaction (state, nonce, PKCE verifier) waits for one round trip. */
+export interface TransactionStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** Endpoints when there is no discovery document (absolute URLs or paths on `issuer`). */
+export interface Endpoints {
+  authorization?: string;
+  token?: string;
+  /** Cookie mode: first-party endpoints of the reference server's contract. */
+  login?: string;
+  refresh?: string;
+  logout?: string;
+  logoutAll?: string;
+  userinfo?: string;
+  revocation?: string;
+  endSession?: string;
+  jwks?: string;
+}
+
+export interface AuthClientOptions {
+  /** The issuer identifier, exactly as the server's tokens carry it in `iss`. */
+  issuer: string;
+  clientId: string;
+  redirectUri?: string;
+  /** Space-separated; default "openid profile". */
+  scope?: string;
+  /**
+   * "cookie": a first-party server keeps the refresh token in an HttpOnly cookie (default).
+   * "memory": a standard OpenID Provider returns it in JSON; it stays in the wasm heap.
+   */
+  refresh?: "cookie" | "memory";
+  /** Fetch `${issuer}/.well-known/openid-configuration` (default: true in memory mode). */
+  discovery?: boolean;
+  endpoints?: Endpoints;
+  /** Seconds before expiry at which a token counts as expired; default 30. */
+  leewaySeconds?: number;
+  /** Largest response body the client will parse; default 65536 bytes. */
+  maxResponseBytes?: number;
+  /** Explicit, greppable opt-out of the RFC 9207 `iss` check on callbacks. */
+  skipIssuerCheck?: boolean;
+
+  // Injectables, so the same client runs headless in Node.
+  fetch?: FetchLike;
+  /** Wall clock in ms (Date.now) for JWT claim checks. */
+  now?: () => number;
+  /** Monotonic clock in ms (performance.now) for token lifetimes. */
+  monotonicNow?: () => number;
+  storage?: TransactionStorage;
+  /** Cross-tab channel; `null` disables it. Default: new BroadcastChannel("authwasm:" + clientId). */
+  channel?: BroadcastChannelLike | null;
+  /** Cross-tab lock; default navigator.locks when present. */
+  locks?: LockManagerLike | null;
+  /** Called with the authorization URL instead of location.assign. */
+  navigate?: (url: string) => void;
+}
+
+export interface BroadcastChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  removeEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  close(): void;
+}
+
+export interface LockManagerLike {
+  request<T>(name: string, callback: (lock: unknown) => Promise<T> | T): Promise<T>;
+  request<T>(name: string, options: { mode?: "exclusive" | "shared"; ifAvailable?: boolean; signal?: AbortSignal },
+             callback: (lock: unknown) => Promise<T> | T): Promise<T>;
+}
+
+/** Who is logged in: the ID token's claims (or the access token's, without an ID token). */
+export interface AuthUser {
+  sub: string;
+  [claim: string]: unknown;
+}
+
+export interface LoginOptions {
+  /** Where handleRedirectCallback() says to go afterwards; default: the current path. */
+  returnTo?: string;
+  prompt?: "none" | "login" | "consent" | "select_account";
+  /** Extra authorization request parameters (never response_type, state, nonce, PKCE ones). */
+  extraParams?: Record<string, string>;
+}
+
+export interface CallbackResult {
+  user: AuthUser;
+  returnTo: string;
+}
+
+export interface LogoutOptions {
+  /** Also end the user's sessions on every other device (server logout-all). */
+  everywhere?: boolean;
+  /** Memory mode: go to the provider's end_session_endpoint (RP-initiated logout). */
+  redirect?: boolean;
+  postLogoutRedirectUri?: string;
+}
+
+export type LogoutReason = "user" | "session_expired" | "other_tab" | "everywhere";
+
+export interface AuthEvents {
+  login: { user: AuthUser; source: "redirect" | "password" | "restore" | "other_tab" };
+  logout: { reason: LogoutReason };
+  refresh: { expiresIn: number; source: "network" | "other_tab" };
+  error: { error: AuthError };
+}
+
+export interface SessionInfo {
+  user: AuthUser | null;
+  /** Seconds until the access token expires (by the monotonic clock), or null. */
+  expiresIn: number | null;
+  /** Claims of the current access token when it is a JWT; never the token itself. */
+  accessTokenClaims: Record<string, unknown> | null;
+  refreshCount: number;
+}
+
+export interface AuthClient {
+  readonly user: AuthUser | null;
+  readonly isAuthenticated: boolean;
+  /** Redirects to the authorization endpoint (RFC 6749 §4.1.1 + PKCE + nonce). */
+  login(options?: LoginOptions): Promise<void>;
+  /** Cookie mode, first-party server: POST the login endpoint. */
+  loginWithPassword(username: string, password: string): Promise<AuthUser>;
+  /** Completes the redirect: checks state and iss, exchanges the code, cleans the URL. */
+  handleRedirectCallback(url?: string): Promise<CallbackResult>;
+  /** On page load: one silent refresh; the user, or null without an error when there is no session. */
+  restore(): Promise<AuthUser | null>;
+  /** fetch with the Bearer token; a 401 invalid_token causes one refresh and one retry. */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** A valid access token, refreshing first when it has expired. */
+  getAccessToken(): Promise<string>;
+  logout(options?: LogoutOptions): Promise<void>;
+  on<E extends keyof AuthEvents>(event: E, listener: (detail: AuthEvents[E]) => void): () => void;
+  /** What the demo's session panel shows: never the raw token. */
+  session(): SessionInfo;
+  /** Stops listening to other tabs and wipes memory, without a server call. */
+  close(): void;
+}
+
+export declare function createAuthClient(options: AuthClientOptions): Promise<AuthClient>;

@@ -3,3 +3,4 @@ export { init } from "./loader.js";
 export { AuthError } from "./errors.js";
 export { createPkcePair, pkceChallenge } from "./pkce.js";
 export { decodeJwt } from "./jwt.js";
+export { createAuthClient } from "./client.js";

@@ -14,6 +14,19 @@ enum class ErrorCode {
   invalid_json,           // not JSON, too deep, or a duplicate member name
   invalid_jwt,            // RFC 7519 §7.2 structure checks failed
   random_unavailable,     // the OS CSPRNG did not answer
+  configuration,          // client options are wrong or inconsistent
+  state_mismatch,         // callback state unknown, replayed or forged (RFC 6749 §10.12)
+  iss_mismatch,           // callback iss is not our issuer (RFC 9207 §2.4)
+  invalid_callback,       // callback parameters missing or repeated (RFC 6749 §3.1)
+  login_required,         // prompt=none without a provider session (OIDC Core §3.1.2.6)
+  access_denied,          // RFC 6749 §4.1.2.1
+  authorization_error,    // any other error= in a callback
+  invalid_response,       // a server answer that is malformed, mistyped or too large
+  invalid_id_token,       // ID token claim checks failed (OIDC Core §3.1.3.7, §12.2)
+  invalid_grant,          // the server definitively refused the grant (RFC 6749 §5.2)
+  server_error,           // 5xx or an error the client cannot act on
+  network,                // the request never got an answer (reported by JS)
+  not_authenticated,      // no session for an operation that needs one
 };
 
 const char* to_string(ErrorCode code);

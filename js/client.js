@@ -1,0 +1,304 @@
+// AuthClient: the I/O around the core. Every decision (what to send, whether an answer is
+// acceptable, when to refresh, whether to retry, what ends a session) is made in C++
+// (src/session.cpp, src/authorize.cpp, src/tokens.cpp); this file runs fetch, storage,
+// history and events, and holds no token in a variable beyond the request it is sent with.
+import { init } from "./loader.js";
+import { callCore } from "./core.js";
+import { AuthError, requireType } from "./errors.js";
+import { send } from "./http.js";
+
+const EVENTS = ["login", "logout", "refresh", "error"];
+
+function memoryStorage() {
+  const items = new Map();
+  return {
+    getItem: (k) => (items.has(k) ? items.get(k) : null),
+    setItem: (k, v) => void items.set(k, String(v)),
+    removeItem: (k) => void items.delete(k),
+  };
+}
+
+function defaults(options) {
+  const g = globalThis;
+  return {
+    fetch: options.fetch ?? g.fetch?.bind(g),
+    now: options.now ?? (() => Date.now()),
+    monotonicNow: options.monotonicNow ?? (() => g.performance.now()),
+    storage: options.storage ?? g.sessionStorage ?? memoryStorage(),
+    navigate: options.navigate ?? ((url) => {
+      if (!g.location) throw new AuthError("configuration", "no window.location here: pass options.navigate");
+      g.location.assign(url);
+    }),
+  };
+}
+
+// The JSON-able options the core validates (functions and objects stay in JS).
+function coreOptions(options) {
+  const { fetch, now, monotonicNow, storage, channel, locks, navigate, ...plain } = options;
+  return plain;
+}
+
+export async function createAuthClient(options) {
+  if (!options || typeof options !== "object") throw new AuthError("configuration", "options must be an object");
+  const io = defaults(options);
+  for (const name of ["fetch", "now", "monotonicNow", "navigate"]) {
+    if (typeof io[name] !== "function") throw new AuthError("configuration", `${name} must be a function`);
+  }
+  const module = await init();
+  const { handle } = callCore(module, "create", { options: coreOptions(options) });
+  return new Client(module, handle, options, io);
+}
+
+class Client {
+  #module;
+  #handle;
+  #io;
+  #options;
+  #listeners = new Map(EVENTS.map((e) => [e, new Set()]));
+  #user = null;
+  #refreshing = null; // the in-flight refresh, shared by everyone who joins it
+  #maxBytes;
+  #cleanup = [];
+
+  constructor(module, handle, options, io) {
+    this.#module = module;
+    this.#handle = handle;
+    this.#options = options;
+    this.#io = io;
+    this.#maxBytes = options.maxResponseBytes ?? 65536;
+    this.#watchPageLifecycle();
+  }
+
+  #call(op, args = {}) {
+    return callCore(this.#module, op, { handle: this.#handle, ...args });
+  }
+
+  #clock() {
+    return { wall: Math.floor(this.#io.now()), mono: Math.floor(this.#io.monotonicNow()) };
+  }
+
+  #send(request) {
+    return send(this.#io.fetch, request, this.#maxBytes);
+  }
+
+  #emit(event, detail) {
+    for (const listener of this.#listeners.get(event)) {
+      try {
+        listener(detail);
+      } catch (error) {
+        queueMicrotask(() => { throw error; }); // a listener's bug must not break the client
+      }
+    }
+  }
+
+  get #transactionKey() {
+    return `authwasm:transaction:${this.#options.clientId}`;
+  }
+
+  get user() {
+    return this.#user;
+  }
+
+  get isAuthenticated() {
+    return this.#call("authorization", this.#clock()).freshness !== "none";
+  }
+
+  on(event, listener) {
+    if (!this.#listeners.has(event)) throw new AuthError("invalid_argument", `unknown event "${event}"`);
+    requireType(listener, "function", "listener");
+    this.#listeners.get(event).add(listener);
+    return () => this.#listeners.get(event).delete(listener);
+  }
+
+  session() {
+    const { user, expiresIn, accessTokenClaims, refreshCount } = this.#call("info", this.#clock());
+    return { user, expiresIn, accessTokenClaims, refreshCount };
+  }
+
+  // ------------------------------------------------------------------ login
+  async login(options = {}) {
+    const { url, transaction } = this.#call("beginLogin", {
+      returnTo: options.returnTo ?? globalThis.location?.pathname ?? "/",
+      prompt: options.prompt,
+      extraParams: options.extraParams,
+    });
+    this.#io.storage.setItem(this.#transactionKey, transaction);
+    this.#io.navigate(url);
+  }
+
+  async handleRedirectCallback(url = globalThis.location?.href) {
+    requireType(url, "string", "url");
+    // One round trip only: the transaction is gone before anything else happens, so a
+    // replayed callback finds nothing (state_mismatch).
+    const transaction = this.#io.storage.getItem(this.#transactionKey);
+    this.#io.storage.removeItem(this.#transactionKey);
+    let parsed;
+    try {
+      parsed = this.#call("parseCallback", { url, transaction });
+    } finally {
+      this.#cleanAddressBar(url);
+    }
+    const response = await this.#send(parsed.request);
+    const { user } = this.#call("acceptCodeResponse", { response, transaction, ...this.#clock() });
+    this.#loggedIn(user, "redirect");
+    return { user, returnTo: parsed.returnTo };
+  }
+
+  #cleanAddressBar(url) {
+    const location = globalThis.location;
+    if (!location || location.href !== url || !globalThis.history?.replaceState) return;
+    const { cleanUrl } = callCore(this.#module, "cleanCallbackUrl", { url });
+    globalThis.history.replaceState(globalThis.history.state, "", cleanUrl);
+  }
+
+  async loginWithPassword(username, password) {
+    requireType(username, "string", "username");
+    requireType(password, "string", "password");
+    const { request } = this.#call("passwordLoginRequest", { username, password });
+    const response = await this.#send(request);
+    const { user } = this.#call("acceptLoginResponse", { response, ...this.#clock() });
+    this.#loggedIn(user, "password");
+    return user;
+  }
+
+  #loggedIn(user, source) {
+    this.#user = user;
+    this.#emit("login", { user, source });
+  }
+
+  async restore() {
+    const outcome = await this.#refresh();
+    if (outcome.ended) return null;
+    this.#emit("login", { user: outcome.user, source: "restore" });
+    return outcome.user;
+  }
+
+  // ------------------------------------------------------------------ refresh
+  // Single flight: the core answers "start" to the first caller and "join" to the others
+  // while the request is out; all of them get the same outcome.
+  #refresh() {
+    const step = this.#call("beginRefresh");
+    if (step.step === "join") return this.#refreshing;
+    if (step.step === "unavailable") return Promise.resolve({ ended: true, user: null });
+    const wasAuthenticated = this.#user !== null;
+    this.#refreshing = (async () => {
+      let response;
+      try {
+        response = await this.#send(step.request);
+      } catch (error) {
+        this.#call("abandonRefresh"); // no answer: the session stays as it was
+        throw error;
+      }
+      const outcome = this.#call("finishRefresh", { response, ...this.#clock() });
+      this.#user = outcome.ended ? null : outcome.user;
+      if (outcome.ended && wasAuthenticated) this.#emit("logout", { reason: "session_expired" });
+      if (!outcome.ended) this.#emit("refresh", { expiresIn: this.session().expiresIn, source: "network" });
+      return outcome;
+    })().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  // A fresh Authorization header, refreshing first when the token has expired.
+  async #authorization() {
+    let auth = this.#call("authorization", this.#clock());
+    if (auth.freshness === "expired") {
+      const outcome = await this.#refresh();
+      if (outcome.ended) throw new AuthError("invalid_grant", "the session has ended; log in again");
+      auth = this.#call("authorization", this.#clock());
+    }
+    if (auth.freshness !== "fresh") throw new AuthError("not_authenticated", "not logged in");
+    return auth;
+  }
+
+  async getAccessToken() {
+    return (await this.#authorization()).header.slice("Bearer ".length);
+  }
+
+  async fetch(input, init) {
+    const original = new Request(input, init);
+    let auth = await this.#authorization();
+    let response = await this.#fetchWith(original.clone(), auth.header);
+    const { action } = this.#call("classifyApiResponse", {
+      attempt: 1,
+      generation: auth.generation,
+      status: response.status,
+      wwwAuthenticate: response.headers.get("www-authenticate") ?? "",
+    });
+    if (action === "deliver") return response;
+    if (action === "refresh_and_retry") {
+      const outcome = await this.#refresh();
+      if (outcome.ended) return response; // the 401 is the caller's answer; logout has fired
+    }
+    auth = this.#call("authorization", this.#clock());
+    if (auth.freshness !== "fresh") return response;
+    await response.body?.cancel().catch(() => {});
+    return this.#fetchWith(original, auth.header); // exactly one retry (RFC 6750 §3.1)
+  }
+
+  async #fetchWith(request, authorization) {
+    request.headers.set("Authorization", authorization);
+    try {
+      return await this.#io.fetch(request);
+    } catch (cause) {
+      throw new AuthError("network", `${request.method} ${request.url} got no answer: ${cause?.message ?? cause}`, { cause });
+    }
+  }
+
+  // ------------------------------------------------------------------ logout
+  async logout(options = {}) {
+    const everywhere = options.everywhere === true;
+    if (everywhere) await this.#authorization().catch(() => {}); // logout-all needs a live token
+    const { requests, endSessionUrl } = this.#call("logoutRequests", {
+      everywhere,
+      redirect: options.redirect === true,
+      postLogoutRedirectUri: options.postLogoutRedirectUri,
+      ...this.#clock(),
+    });
+    let failure;
+    for (const request of requests) {
+      try {
+        const response = await this.#send(request);
+        if (response.status >= 400) failure ??= new AuthError("server_error", `${request.url} answered ${response.status}`);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    // Memory is wiped whatever the server said: a user who clicked "log out" is logged out here.
+    this.#call("wipe");
+    this.#user = null;
+    this.#emit("logout", { reason: "user" });
+    if (failure) this.#emit("error", { error: failure });
+    if (endSessionUrl) this.#io.navigate(endSessionUrl);
+  }
+
+  close() {
+    for (const undo of this.#cleanup) undo();
+    this.#cleanup = [];
+    if (this.#handle !== null) callCore(this.#module, "destroy", { handle: this.#handle });
+    this.#handle = null;
+    this.#user = null;
+  }
+
+  // ------------------------------------------------------------------ page lifecycle
+  // No long timer (a throttled background tab would miss it): the token is checked lazily on
+  // use, and when the page becomes visible again or the network comes back.
+  #watchPageLifecycle() {
+    const g = globalThis;
+    if (typeof g.addEventListener !== "function" || typeof g.document === "undefined") return;
+    const wake = () => {
+      if (g.document.visibilityState === "hidden" || this.#handle === null) return;
+      if (this.#call("authorization", this.#clock()).freshness !== "expired") return;
+      this.#refresh().catch((error) => this.#emit("error", { error }));
+    };
+    g.document.addEventListener("visibilitychange", wake);
+    g.addEventListener("online", wake);
+    g.addEventListener("pageshow", wake);
+    this.#cleanup.push(() => {
+      g.document.removeEventListener("visibilitychange", wake);
+      g.removeEventListener("online", wake);
+      g.removeEventListener("pageshow", wake);
+    });
+  }
+}

@@ -1,0 +1,231 @@
+#include "api.hpp"
+
+#include <map>
+#include <memory>
+
+#include "authorize.hpp"
+#include "jwt.hpp"
+#include "pkce.hpp"
+#include "session.hpp"
+
+namespace authwasm {
+namespace {
+
+using Reply = Result<Json>;
+
+Json failure(const Error& error) {
+  return {{"ok", false}, {"code", to_string(error.code)}, {"message", error.message}};
+}
+
+Error bad_args(const char* what) { return make_error(ErrorCode::invalid_argument, what); }
+
+// Sessions by handle: JS holds a number, not an Embind object that would need .delete().
+std::map<long long, std::unique_ptr<Session>>& sessions() {
+  static std::map<long long, std::unique_ptr<Session>> all;
+  return all;
+}
+
+Result<Session*> session_of(const Json& args) {
+  auto handle = get_int(args, "handle");
+  auto it = handle ? sessions().find(*handle) : sessions().end();
+  if (it == sessions().end()) return bad_args("no client with this handle (closed?)");
+  return it->second.get();
+}
+
+Clock clock_of(const Json& args) {
+  return Clock{get_int(args, "wall").value_or(0), get_int(args, "mono").value_or(0)};
+}
+
+HttpResponse response_of(const Json& args) {
+  return args.contains("response") ? http_response_from_json(args["response"]) : HttpResponse{};
+}
+
+// ------------------------------------------------------------------ operations
+Reply create_pkce(const Json& args) {
+  auto pair = create_pkce_pair(static_cast<std::size_t>(get_int(args, "length").value_or(kPkceDefaultLength)));
+  if (!pair) return pair.error();
+  return Json{{"verifier", pair.value().verifier}, {"challenge", pair.value().challenge}};
+}
+
+Reply challenge(const Json& args) {
+  auto verifier = get_string(args, "verifier");
+  if (!verifier) return bad_args("verifier must be a string");
+  auto c = pkce_challenge(*verifier);
+  if (!c) return c.error();
+  return Json{{"challenge", c.value()}};
+}
+
+Reply decode(const Json& args) {
+  auto token = get_string(args, "token");
+  if (!token) return bad_args("token must be a string");
+  auto jwt = decode_jwt(*token);
+  if (!jwt) return jwt.error();
+  return Json{{"header", jwt.value().header}, {"claims", jwt.value().claims}};
+}
+
+Reply create(const Json& args) {
+  static long long next_handle = 1;
+  auto config = parse_client_config(args.contains("options") ? args["options"] : Json());
+  if (!config) return config.error();
+  const long long handle = next_handle++;
+  sessions()[handle] = std::make_unique<Session>(std::move(config).value());
+  return Json{{"handle", handle}};
+}
+
+Reply destroy(const Json& args) {
+  auto s = session_of(args);
+  if (!s) return s.error();
+  s.value()->wipe();
+  sessions().erase(*get_int(args, "handle"));
+  return Json::object();
+}
+
+Reply begin_login(Session& s, const Json& args) {
+  LoginOptions options;
+  options.return_to = get_string(args, "returnTo").value_or("");
+  options.prompt = get_string(args, "prompt").value_or("");
+  if (args.contains("extraParams")) {
+    if (!args["extraParams"].is_object()) return bad_args("extraParams must be an object of strings");
+    for (const auto& [name, value] : args["extraParams"].items()) {
+      if (!value.is_string()) return bad_args("extraParams must be an object of strings");
+      options.extra_params.emplace_back(name, value.get<std::string>());
+    }
+  }
+  auto start = begin_authorization(s.config(), options);
+  if (!start) return start.error();
+  return Json{{"url", start.value().url}, {"transaction", start.value().transaction.to_json().dump()}};
+}
+
+Reply parse_redirect(Session& s, const Json& args) {
+  auto url = get_string(args, "url");
+  auto stored = get_string(args, "transaction");
+  if (!url) return bad_args("url must be a string");
+  if (!stored) return make_error(ErrorCode::state_mismatch, "no login is pending in this tab (replayed or foreign callback?)");
+  auto transaction = Transaction::from_json(*stored);
+  if (!transaction) return transaction.error();
+  auto code = parse_callback(s.config(), *url, transaction.value());
+  if (!code) return code.error();
+  return Json{{"request", to_json(code_token_request(s.config(), code.value(), transaction.value()))},
+              {"returnTo", transaction.value().return_to}};
+}
+
+// The callback URL without its one-time parameters, for history.replaceState.
+Reply clean_callback_url(const Json& args) {
+  auto url = get_string(args, "url");
+  if (!url) return bad_args("url must be a string");
+  return Json{{"cleanUrl", remove_query_params(*url, {"code", "state", "iss", "session_state",
+                                                      "error", "error_description", "error_uri"})}};
+}
+
+Reply accept_code(Session& s, const Json& args) {
+  auto transaction = Transaction::from_json(get_string(args, "transaction").value_or(""));
+  if (!transaction) return transaction.error();
+  IdTokenExpectations expect;
+  expect.nonce = transaction.value().nonce;
+  auto user = s.accept_token_response(response_of(args), expect, clock_of(args));
+  if (!user) return user.error();
+  return Json{{"user", user.value()}};
+}
+
+Reply password_request(Session& s, const Json& args) {
+  auto username = get_string(args, "username");
+  auto password = get_string(args, "password");
+  if (!username || !password || username->empty() || password->empty()) {
+    return bad_args("username and password must be non-empty strings");
+  }
+  if (s.config().endpoints.login.empty()) return make_error(ErrorCode::configuration, "no login endpoint");
+  return Json{{"request", to_json(s.password_login_request(*username, *password))}};
+}
+
+Reply accept_login(Session& s, const Json& args) {
+  auto user = s.accept_token_response(response_of(args), IdTokenExpectations{}, clock_of(args));
+  if (!user) return user.error();
+  return Json{{"user", user.value()}};
+}
+
+Reply begin_refresh(Session& s, const Json&) {
+  RefreshStep step = s.begin_refresh();
+  if (step.kind == RefreshStep::start) return Json{{"step", "start"}, {"request", to_json(step.request)}};
+  return Json{{"step", step.kind == RefreshStep::join ? "join" : "unavailable"}};
+}
+
+Reply finish_refresh(Session& s, const Json& args) {
+  auto change = s.finish_refresh(response_of(args), clock_of(args));
+  if (!change) return change.error();
+  return Json{{"ended", change.value().ended}, {"user", change.value().user}};
+}
+
+Reply abandon_refresh(Session& s, const Json&) {
+  s.abandon_refresh();
+  return Json::object();
+}
+
+Reply authorization(Session& s, const Json& args) {
+  const long long mono = get_int(args, "mono").value_or(0);
+  const Freshness f = s.freshness(mono);
+  Json out = {{"freshness", f == Freshness::fresh ? "fresh" : f == Freshness::expired ? "expired" : "none"}};
+  if (f == Freshness::fresh) {
+    out["header"] = s.authorization(mono).value();
+    out["generation"] = s.generation();
+  }
+  return out;
+}
+
+Reply classify(Session& s, const Json& args) {
+  const ApiAction action = s.classify_api_response(
+      static_cast<int>(get_int(args, "attempt").value_or(1)),
+      static_cast<unsigned>(get_int(args, "generation").value_or(-1)),
+      static_cast<int>(get_int(args, "status").value_or(0)), get_string(args, "wwwAuthenticate").value_or(""));
+  return Json{{"action", action == ApiAction::deliver ? "deliver"
+                         : action == ApiAction::retry ? "retry" : "refresh_and_retry"}};
+}
+
+Reply logout(Session& s, const Json& args) {
+  Json requests = Json::array();
+  const bool everywhere = args.value("everywhere", false) == true;
+  for (const auto& r : s.logout_requests(everywhere, get_int(args, "mono").value_or(0))) requests.push_back(to_json(r));
+  const std::string end_session = args.value("redirect", false) == true
+      ? s.end_session_url(get_string(args, "postLogoutRedirectUri").value_or(""), get_string(args, "state").value_or(""))
+      : "";
+  return Json{{"requests", std::move(requests)}, {"endSessionUrl", end_session}};
+}
+
+Reply wipe(Session& s, const Json&) {
+  s.wipe();
+  return Json::object();
+}
+
+Reply info(Session& s, const Json& args) { return s.info(get_int(args, "mono").value_or(0)); }
+
+}  // namespace
+
+std::string call(std::string_view op, std::string_view args_json) {
+  auto parsed = parse_json_object(args_json);
+  if (!parsed) return failure(bad_args("arguments must be a JSON object")).dump();
+  const Json& args = parsed.value();
+
+  using Stateless = Reply (*)(const Json&);
+  using OnSession = Reply (*)(Session&, const Json&);
+  static const std::map<std::string_view, Stateless> stateless = {
+      {"createPkcePair", create_pkce}, {"pkceChallenge", challenge}, {"decodeJwt", decode},
+      {"create", create}, {"destroy", destroy}, {"cleanCallbackUrl", clean_callback_url}};
+  static const std::map<std::string_view, OnSession> on_session = {
+      {"beginLogin", begin_login}, {"parseCallback", parse_redirect}, {"acceptCodeResponse", accept_code},
+      {"passwordLoginRequest", password_request}, {"acceptLoginResponse", accept_login},
+      {"beginRefresh", begin_refresh}, {"finishRefresh", finish_refresh}, {"abandonRefresh", abandon_refresh},
+      {"authorization", authorization}, {"classifyApiResponse", classify}, {"logoutRequests", logout}, {"wipe", wipe}, {"info", info}};
+
+  Reply reply = make_error(ErrorCode::invalid_argument, "unknown operation");
+  if (auto it = stateless.find(op); it != stateless.end()) {
+    reply = it->second(args);
+  } else if (auto it2 = on_session.find(op); it2 != on_session.end()) {
+    auto s = session_of(args);
+    reply = s ? it2->second(*s.value(), args) : Reply(s.error());
+  }
+  if (!reply) return failure(reply.error()).dump();
+  Json out = std::move(reply).value();
+  out["ok"] = true;
+  return out.dump();
+}
+
+}  // namespace authwasm

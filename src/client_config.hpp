@@ -1,0 +1,34 @@
+// The client's configuration, validated once at createAuthClient() time.
+#pragma once
+#include <string>
+
+#include "json.hpp"
+#include "result.hpp"
+
+namespace authwasm {
+
+enum class RefreshMode { cookie, memory };
+
+struct Endpoints {
+  std::string authorization, token, login, refresh, logout, logout_all, userinfo, revocation,
+      end_session, jwks;
+};
+
+struct ClientConfig {
+  std::string issuer;
+  std::string client_id;
+  std::string redirect_uri;
+  std::string scope = "openid profile";
+  RefreshMode refresh = RefreshMode::cookie;
+  Endpoints endpoints;
+  long long leeway_ms = 30'000;
+  std::size_t max_response_bytes = 64 * 1024;
+  bool require_iss_in_callback = false;  // RFC 9207: metadata says the server sends it
+  bool skip_issuer_check = false;        // explicit opt-out (never the default)
+};
+
+// From the JSON of createAuthClient's options (after discovery, when there was one).
+// Endpoint defaults follow DESIGN.md §2's reference-server contract, relative to the issuer.
+Result<ClientConfig> parse_client_config(const Json& options);
+
+}  // namespace authwasm

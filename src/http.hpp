@@ -1,0 +1,39 @@
+// Sans-I/O HTTP: the core describes requests and consumes responses; js/ runs fetch().
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "json.hpp"
+
+namespace authwasm {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::string body;
+  // fetch()'s credentials mode: "include" sends and accepts cookies cross-origin (the
+  // HttpOnly refresh cookie), "same-origin", or "omit" (OpenID Providers: no cookies).
+  std::string credentials = "same-origin";
+};
+
+// Only what the client looks at. JS caps the body before handing it over.
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string www_authenticate;
+  std::string body;
+  bool truncated = false;  // the body exceeded the cap and was cut off by JS
+};
+
+Json to_json(const HttpRequest& request);
+// From the {status, contentType, wwwAuthenticate, body, truncated} object js/ sends.
+HttpResponse http_response_from_json(const Json& object);
+
+// "application/json" and "application/json; charset=utf-8", also "+json" types (RFC 6839).
+bool is_json_content_type(const std::string& content_type);
+
+}  // namespace authwasm

@@ -1,0 +1,170 @@
+#include "session.hpp"
+
+#include "jwt.hpp"
+#include "url.hpp"
+
+namespace authwasm {
+namespace {
+
+HttpRequest post(const std::string& url, const char* credentials) {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.credentials = credentials;
+  request.headers = {{"Accept", "application/json"}};
+  return request;
+}
+
+// The user is the ID token's claims; without an ID token, the access token's claims when it
+// is a JWT (the reference server's first-party login).
+Json user_from(const TokenSet& tokens) {
+  if (tokens.id_claims.is_object()) return tokens.id_claims;
+  if (auto jwt = decode_jwt(tokens.access_token); jwt && get_string(jwt.value().claims, "sub")) {
+    return jwt.value().claims;
+  }
+  return Json::object();
+}
+
+}  // namespace
+
+Freshness Session::freshness(long long mono_ms) const {
+  if (!tokens_) return Freshness::none;
+  return mono_ms + config_.leeway_ms < tokens_->expires_at_mono_ms ? Freshness::fresh : Freshness::expired;
+}
+
+Result<Json> Session::accept_token_response(const HttpResponse& response, const IdTokenExpectations& expect,
+                                            const Clock& clock) {
+  auto tokens = parse_token_response(config_, response, expect, clock);
+  if (!tokens) return tokens.error();
+  TokenSet& fresh = tokens.value();
+  if (!fresh.refresh_token.empty()) refresh_token_ = fresh.refresh_token;
+  if (fresh.id_claims.is_null() && tokens_ && tokens_->id_claims.is_object()) {
+    fresh.id_claims = tokens_->id_claims;  // a refresh may omit the ID token: keep the user
+  }
+  user_ = user_from(fresh);
+  tokens_ = std::move(fresh);
+  ++generation_;
+  return user_;
+}
+
+RefreshStep Session::begin_refresh() {
+  RefreshStep step;
+  if (refresh_in_flight_) {
+    step.kind = RefreshStep::join;
+    return step;
+  }
+  if (config_.refresh == RefreshMode::cookie) {
+    step.request = post(config_.endpoints.refresh, "include");  // the HttpOnly cookie rides along
+  } else {
+    if (refresh_token_.empty()) return step;  // unavailable: nothing to refresh with
+    step.request = post(config_.endpoints.token, "omit");
+    step.request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    step.request.body = form_encode({{"grant_type", "refresh_token"},
+                                     {"refresh_token", refresh_token_},
+                                     {"client_id", config_.client_id}});
+  }
+  refresh_in_flight_ = true;
+  step.kind = RefreshStep::start;
+  return step;
+}
+
+Result<SessionChange> Session::finish_refresh(const HttpResponse& response, const Clock& clock) {
+  refresh_in_flight_ = false;
+  IdTokenExpectations expect;
+  if (tokens_ && tokens_->id_claims.is_object()) expect.previous = &tokens_->id_claims;
+  auto user = accept_token_response(response, expect, clock);
+  if (!user) {
+    if (user.error().code == ErrorCode::invalid_grant) {
+      wipe();
+      return SessionChange{true, Json()};
+    }
+    return user.error();
+  }
+  ++refresh_count_;
+  return SessionChange{false, std::move(user).value()};
+}
+
+Result<std::string> Session::authorization(long long mono_ms) const {
+  if (freshness(mono_ms) != Freshness::fresh) {
+    return make_error(ErrorCode::not_authenticated, tokens_ ? "the access token has expired" : "not logged in");
+  }
+  return "Bearer " + tokens_->access_token;
+}
+
+ApiAction Session::classify_api_response(int attempt, unsigned sent_generation, int status,
+                                         const std::string& www_authenticate) const {
+  if (attempt != 1 || status != 401 || !says_invalid_token(www_authenticate)) return ApiAction::deliver;
+  if (sent_generation != generation_ && tokens_) return ApiAction::retry;
+  return ApiAction::refresh_and_retry;
+}
+
+HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
+  HttpRequest request = post(config_.endpoints.login, "include");
+  request.headers.emplace_back("Content-Type", "application/json");
+  request.body = Json{{"username", username}, {"password", password}}.dump();
+  return request;
+}
+
+std::vector<HttpRequest> Session::logout_requests(bool everywhere, long long mono_ms) const {
+  std::vector<HttpRequest> requests;
+  if (config_.refresh == RefreshMode::cookie) {
+    if (everywhere && !config_.endpoints.logout_all.empty()) {
+      if (auto bearer = authorization(mono_ms)) {
+        HttpRequest all = post(config_.endpoints.logout_all, "include");
+        all.headers.emplace_back("Authorization", bearer.value());
+        requests.push_back(std::move(all));
+      }
+    }
+    if (!config_.endpoints.logout.empty()) requests.push_back(post(config_.endpoints.logout, "include"));
+  } else if (!refresh_token_.empty() && !config_.endpoints.revocation.empty()) {
+    HttpRequest revoke = post(config_.endpoints.revocation, "omit");  // RFC 7009 §2.1
+    revoke.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    revoke.body = form_encode({{"token", refresh_token_},
+                               {"token_type_hint", "refresh_token"},
+                               {"client_id", config_.client_id}});
+    requests.push_back(std::move(revoke));
+  }
+  return requests;
+}
+
+std::string Session::end_session_url(const std::string& post_logout_redirect_uri, const std::string& state) const {
+  if (config_.endpoints.end_session.empty()) return "";
+  Params params = {{"client_id", config_.client_id}};
+  if (tokens_ && !tokens_->id_token.empty()) params.emplace_back("id_token_hint", tokens_->id_token);
+  if (!post_logout_redirect_uri.empty()) params.emplace_back("post_logout_redirect_uri", post_logout_redirect_uri);
+  if (!state.empty()) params.emplace_back("state", state);
+  const char separator = config_.endpoints.end_session.find('?') == std::string::npos ? '?' : '&';
+  return config_.endpoints.end_session + separator + form_encode(params);
+}
+
+void Session::wipe() {
+  // Overwrite before release: the wasm heap is reused, and a later reader of freed memory
+  // should find zeros, not a token (defence in depth; see README "Honest limits").
+  auto scrub = [](std::string& s) {
+    for (auto& c : s) c = '\0';
+    s.clear();
+  };
+  if (tokens_) {
+    scrub(tokens_->access_token);
+    scrub(tokens_->id_token);
+    scrub(tokens_->refresh_token);
+  }
+  scrub(refresh_token_);
+  tokens_.reset();
+  ++generation_;
+  user_ = Json();
+  refresh_in_flight_ = false;
+}
+
+Json Session::info(long long mono_ms) const {
+  Json out = {{"user", user_.is_object() ? user_ : Json()}, {"refreshCount", refresh_count_},
+              {"expiresIn", nullptr}, {"accessTokenClaims", nullptr}};
+  if (tokens_) {
+    const long long left = tokens_->expires_at_mono_ms - mono_ms;
+    out["expiresIn"] = left > 0 ? left / 1000.0 : 0.0;
+    if (auto jwt = decode_jwt(tokens_->access_token)) out["accessTokenClaims"] = jwt.value().claims;
+  }
+  return out;
+}
+
+}  // namespace authwasm

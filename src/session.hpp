@@ -1,0 +1,90 @@
+// The client's state and policy: the token store (tokens live here, in the wasm heap, and
+// nowhere else), when to refresh, single flight, retry once, what ends a session.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client_config.hpp"
+#include "http.hpp"
+#include "json.hpp"
+#include "result.hpp"
+#include "tokens.hpp"
+#include "www_authenticate.hpp"
+
+namespace authwasm {
+
+enum class Freshness { none, fresh, expired };
+
+struct RefreshStep {
+  enum Kind { start, join, unavailable } kind = unavailable;
+  HttpRequest request;  // for `start`
+};
+
+enum class ApiAction {
+  deliver,            // give the response to the caller
+  refresh_and_retry,  // the token we sent is the current one and was refused: refresh, retry
+  retry,              // the token we sent was replaced meanwhile: retry with the new one
+};
+
+// What a refresh or login produced, for the JS side: never the tokens themselves.
+struct SessionChange {
+  bool ended = false;   // the session is over (invalid_grant): JS fires logout
+  Json user;            // the user after the change (null when ended)
+};
+
+class Session {
+ public:
+  explicit Session(ClientConfig config) : config_(std::move(config)) {}
+
+  const ClientConfig& config() const { return config_; }
+  bool authenticated() const { return tokens_.has_value(); }
+  Freshness freshness(long long mono_ms) const;
+  const Json& user() const { return user_; }
+
+  // Any token answer (code exchange, password login, refresh). On error nothing changes,
+  // except that a definite refusal during a refresh ends the session.
+  Result<Json> accept_token_response(const HttpResponse& response, const IdTokenExpectations& expect,
+                                     const Clock& clock);
+
+  // RFC 6749 §6 refresh, single flight: the first caller gets `start` and a request to send;
+  // callers while it is in flight get `join` and wait for the first one's outcome.
+  RefreshStep begin_refresh();
+  // The refresh request's answer. invalid_grant (or 401) ends the session (SessionChange.ended);
+  // 5xx or a malformed answer fails this refresh and keeps the session.
+  Result<SessionChange> finish_refresh(const HttpResponse& response, const Clock& clock);
+  // The refresh request got no answer at all (network): nothing changes, the flight ends.
+  void abandon_refresh() { refresh_in_flight_ = false; }
+  bool refresh_in_flight() const { return refresh_in_flight_; }
+
+  // The Authorization header for an API call, when the token is fresh.
+  Result<std::string> authorization(long long mono_ms) const;
+  // Which access token is current: bumps whenever it is replaced or wiped.
+  unsigned generation() const { return generation_; }
+  // RFC 6750 §3.1: a 401 invalid_token on attempt 1 leads to exactly one retry, after one
+  // refresh unless another call already replaced the token that was sent (`sent_generation`).
+  ApiAction classify_api_response(int attempt, unsigned sent_generation, int status,
+                                  const std::string& www_authenticate) const;
+
+  HttpRequest password_login_request(const std::string& username, const std::string& password) const;
+  // Server-side logout: cookie mode (logout, logout-all first when `everywhere`) or RFC 7009
+  // revocation of the refresh token in memory mode.
+  std::vector<HttpRequest> logout_requests(bool everywhere, long long mono_ms) const;
+  // OIDC RP-Initiated Logout 1.0 §2; empty when the provider has no end_session_endpoint.
+  std::string end_session_url(const std::string& post_logout_redirect_uri, const std::string& state) const;
+
+  void wipe();
+  Json info(long long mono_ms) const;  // for session(): claims, expiry, counts; no tokens
+  unsigned refresh_count() const { return refresh_count_; }
+
+ private:
+  ClientConfig config_;
+  std::optional<TokenSet> tokens_;
+  std::string refresh_token_;  // memory mode; survives access-token replacement
+  Json user_;
+  bool refresh_in_flight_ = false;
+  unsigned refresh_count_ = 0;
+  unsigned generation_ = 0;
+};
+
+}  // namespace authwasm

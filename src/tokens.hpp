@@ -1,0 +1,43 @@
+// Token endpoint responses (RFC 6749 §5.1/§5.2) and ID token claims (OIDC Core §3.1.3.7,
+// §12.2). Signatures are not checked here: the token came straight from the token endpoint
+// over TLS (OIDC Core §3.1.3.7 step 6); the opt-in verifier module adds JWS checks.
+#pragma once
+#include <string>
+
+#include "client_config.hpp"
+#include "http.hpp"
+#include "json.hpp"
+#include "result.hpp"
+
+namespace authwasm {
+
+struct Clock {
+  long long wall_ms = 0;  // Unix time in ms: for JWT NumericDates
+  long long mono_ms = 0;  // monotonic (performance.now): for token lifetimes
+};
+
+struct TokenSet {
+  std::string access_token;
+  long long expires_in_s = 0;
+  long long expires_at_mono_ms = 0;
+  std::string scope;
+  std::string id_token;
+  Json id_claims;             // validated claims, or null without an ID token
+  std::string refresh_token;  // memory mode only
+};
+
+struct IdTokenExpectations {
+  std::string nonce;                 // required equal when non-empty (code exchange)
+  const Json* previous = nullptr;    // claims of the ID token this one replaces (refresh)
+};
+
+// Maps a non-200 answer to the error the caller should see (RFC 6749 §5.2 names).
+Error token_error_from_response(const HttpResponse& response);
+
+Result<TokenSet> parse_token_response(const ClientConfig& config, const HttpResponse& response,
+                                      const IdTokenExpectations& expect, const Clock& clock);
+
+Result<Json> validate_id_token_claims(const ClientConfig& config, const Json& header, const Json& claims,
+                                      const IdTokenExpectations& expect, long long wall_ms);
+
+}  // namespace authwasm
