@@ -1,6 +1,7 @@
 #include "www_authenticate.hpp"
 
 #include <cctype>
+#include <optional>
 #include <string>
 
 namespace authwasm {
@@ -30,7 +31,8 @@ class Reader {
     while (i_ < s_.size() && is_tchar(s_[i_])) ++i_;
     return s_.substr(start, i_ - start);
   }
-  std::string value() {  // token or quoted-string (RFC 7230 §3.2.6)
+  // token or quoted-string (RFC 7230 §3.2.6); nullopt for an unterminated quoted-string.
+  std::optional<std::string> value() {
     skip_space();
     if (i_ < s_.size() && s_[i_] == '"') {
       std::string out;
@@ -38,6 +40,7 @@ class Reader {
         if (s_[i_] == '\\' && i_ + 1 < s_.size()) ++i_;
         out += s_[i_];
       }
+      if (i_ >= s_.size()) return std::nullopt;
       ++i_;
       return out;
     }
@@ -59,8 +62,9 @@ bool says_invalid_token(std::string_view header) {
     std::string_view name = r.token();
     if (name.empty()) return false;  // not a header we understand: no refresh
     if (r.take('=')) {  // auth-param of the current challenge
-      const std::string value = r.value();
-      if (iequals(scheme, "Bearer") && iequals(name, "error") && value == "invalid_token") return true;
+      const auto value = r.value();
+      if (!value) return false;  // malformed: not a reason to act
+      if (iequals(scheme, "Bearer") && iequals(name, "error") && *value == "invalid_token") return true;
     } else {  // a new challenge (or token68 / the bare word)
       if (scheme.empty() && r.done() && iequals(name, "token_expired")) return true;
       scheme = name;
