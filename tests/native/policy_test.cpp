@@ -1,0 +1,158 @@
+// The client policy, natively: URL handling, RFC 6750 challenges, and the session's
+// single-flight / retry-once / end-of-session rules, driven through authwasm::call exactly
+// as js/client.js drives them.
+#include <gtest/gtest.h>
+
+#include "api.hpp"
+#include "json.hpp"
+#include "url.hpp"
+#include "www_authenticate.hpp"
+
+using namespace authwasm;
+
+namespace {
+
+Json call_ok(const std::string& op, const Json& args) {
+  auto out = parse_json_object(call(op, args.dump()));
+  EXPECT_TRUE(out);
+  EXPECT_EQ(out.value()["ok"], true) << op << ": " << out.value().dump();
+  return out.value();
+}
+
+std::string call_code(const std::string& op, const Json& args) {
+  auto out = parse_json_object(call(op, args.dump())).value();
+  EXPECT_EQ(out["ok"], false) << op;
+  return get_string(out, "code").value_or("");
+}
+
+Json response(int status, const std::string& body, const std::string& type = "application/json") {
+  return {{"status", status}, {"contentType", type}, {"body", body}};
+}
+
+const char* kTokens = R"({"access_token":"at1","token_type":"bearer","expires_in":60})";
+
+long long new_client() {
+  return *get_int(call_ok("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
+                                                  {"redirectUri", "https://app.example/cb"}}}}), "handle");
+}
+
+}  // namespace
+
+TEST(Url, PercentEncodingAndForms) {
+  EXPECT_EQ(percent_encode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
+  EXPECT_EQ(form_encode({{"a", "1 2"}, {"b", "x&y"}}), "a=1%202&b=x%26y");
+  EXPECT_EQ(percent_decode("a+b%20c%C3%A9").value(), "a b cé");
+  EXPECT_FALSE(percent_decode("%zz"));
+  EXPECT_FALSE(percent_decode("%4"));
+}
+
+TEST(Url, QueriesKeepRepeatsAndIgnoreFragments) {
+  auto q = parse_query("https://a/cb?code=x&state=y&code=z#frag=1").value();
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q[2].second, "z");
+  EXPECT_EQ(remove_query_params("https://a/cb?code=x&keep=1&state=y#f", {"code", "state"}), "https://a/cb?keep=1");
+  EXPECT_EQ(remove_query_params("https://a/cb?code=x", {"code"}), "https://a/cb");
+}
+
+TEST(Url, EndpointRules) {
+  EXPECT_TRUE(is_acceptable_endpoint("https://idp.example/token"));
+  EXPECT_TRUE(is_acceptable_endpoint("http://127.0.0.1:8080/token"));
+  EXPECT_TRUE(is_acceptable_endpoint("http://localhost/token"));
+  EXPECT_FALSE(is_acceptable_endpoint("http://idp.example/token"));
+  EXPECT_FALSE(is_acceptable_endpoint("https://user@idp.example/"));
+  EXPECT_FALSE(is_acceptable_endpoint("javascript:alert(1)"));
+  EXPECT_EQ(resolve_endpoint("https://idp.example/realm/", "/token"), "https://idp.example/realm/token");
+  EXPECT_EQ(resolve_endpoint("https://idp.example", "https://other.example/t"), "https://other.example/t");
+}
+
+TEST(WwwAuthenticate, Rfc6750Challenges) {
+  EXPECT_TRUE(says_invalid_token(R"(Bearer error="invalid_token")"));
+  EXPECT_TRUE(says_invalid_token(R"(Bearer realm="x", error="invalid_token", error_description="The access token expired")"));
+  EXPECT_TRUE(says_invalid_token(R"(bearer error=invalid_token)"));
+  EXPECT_TRUE(says_invalid_token(R"(Basic realm="a", Bearer error="invalid_token")"));
+  EXPECT_TRUE(says_invalid_token("token_expired"));
+  EXPECT_FALSE(says_invalid_token(R"(Bearer error="insufficient_scope")"));
+  EXPECT_FALSE(says_invalid_token(R"(Bearer realm="x")"));
+  EXPECT_FALSE(says_invalid_token(R"(Basic error="invalid_token")"));
+  EXPECT_FALSE(says_invalid_token(R"(Bearer error_description="invalid_token")"));
+  EXPECT_FALSE(says_invalid_token(""));
+  EXPECT_FALSE(says_invalid_token("Bearer error=\"invalid_token"));  // unterminated: still not a match
+}
+
+TEST(Session, RefreshIsSingleFlight) {
+  const auto h = new_client();
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", h}})["step"], "start");
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", h}})["step"], "join");
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", h}})["step"], "join");
+  auto done = call_ok("finishRefresh", {{"handle", h}, {"response", response(200, kTokens)}, {"mono", 0}});
+  EXPECT_EQ(done["ended"], false);
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", h}})["step"], "start");  // the flight ended
+  call_ok("abandonRefresh", {{"handle", h}});
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", h}})["step"], "start");
+}
+
+TEST(Session, RefreshRequestInCookieModeCarriesNoToken) {
+  const auto h = new_client();
+  auto step = call_ok("beginRefresh", {{"handle", h}});
+  EXPECT_EQ(step["request"]["method"], "POST");
+  EXPECT_EQ(step["request"]["url"], "https://idp.example/auth/refresh");
+  EXPECT_EQ(step["request"]["credentials"], "include");
+  EXPECT_FALSE(step["request"].contains("body"));
+}
+
+TEST(Session, ExpiryUsesTheMonotonicClockAndLeeway) {
+  const auto h = new_client();
+  call_ok("beginRefresh", {{"handle", h}});
+  call_ok("finishRefresh", {{"handle", h}, {"response", response(200, kTokens)}, {"mono", 1000}});
+  // expires_in 60 s from mono 1000, leeway 30 s: fresh until mono 31000.
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 30999}})["freshness"], "fresh");
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 30999}})["header"], "Bearer at1");
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 31000}})["freshness"], "expired");
+  EXPECT_FALSE(call_ok("authorization", {{"handle", h}, {"mono", 31000}}).contains("header"));
+}
+
+TEST(Session, RetryOnceAndGenerations) {
+  const auto h = new_client();
+  call_ok("beginRefresh", {{"handle", h}});
+  call_ok("finishRefresh", {{"handle", h}, {"response", response(200, kTokens)}, {"mono", 0}});
+  const auto gen = *get_int(call_ok("authorization", {{"handle", h}, {"mono", 0}}), "generation");
+  auto classify = [&](int attempt, long long generation, int status, const char* www) {
+    return call_ok("classifyApiResponse", {{"handle", h}, {"attempt", attempt}, {"generation", generation},
+                                           {"status", status}, {"wwwAuthenticate", www}})["action"];
+  };
+  EXPECT_EQ(classify(1, gen, 401, R"(Bearer error="invalid_token")"), "refresh_and_retry");
+  EXPECT_EQ(classify(2, gen, 401, R"(Bearer error="invalid_token")"), "deliver");  // never twice
+  EXPECT_EQ(classify(1, gen, 403, R"(Bearer error="insufficient_scope")"), "deliver");
+  EXPECT_EQ(classify(1, gen, 200, ""), "deliver");
+  // Another call refreshed meanwhile: retry with the new token, no second refresh.
+  call_ok("beginRefresh", {{"handle", h}});
+  call_ok("finishRefresh", {{"handle", h}, {"response", response(200, kTokens)}, {"mono", 0}});
+  EXPECT_EQ(classify(1, gen, 401, R"(Bearer error="invalid_token")"), "retry");
+}
+
+TEST(Session, DefiniteRefusalEndsTheSessionOtherFailuresKeepIt) {
+  const auto h = new_client();
+  call_ok("beginRefresh", {{"handle", h}});
+  call_ok("finishRefresh", {{"handle", h}, {"response", response(200, kTokens)}, {"mono", 0}});
+  for (const auto& [status, body] : std::vector<std::pair<int, std::string>>{
+           {500, "{}"}, {503, "oops"}, {429, R"({"error":"slow_down"})"}, {200, "{\"access_token\""}}) {
+    call_ok("beginRefresh", {{"handle", h}});
+    EXPECT_NE(call_code("finishRefresh", {{"handle", h}, {"response", response(status, body)}, {"mono", 0}}), "");
+    EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 0}})["freshness"], "fresh") << status;
+  }
+  call_ok("beginRefresh", {{"handle", h}});
+  auto ended = call_ok("finishRefresh", {{"handle", h}, {"response", response(401, R"({"error":"invalid_grant"})")}, {"mono", 0}});
+  EXPECT_EQ(ended["ended"], true);
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 0}})["freshness"], "none");
+}
+
+TEST(Api, HostileCallsAnswerTypedErrors) {
+  EXPECT_EQ(call_code("nope", Json::object()), "invalid_argument");
+  EXPECT_EQ(parse_json_object(call("create", "[")).value()["code"], "invalid_argument");
+  EXPECT_EQ(call_code("create", {{"options", {{"issuer", "ftp://x"}, {"clientId", "a"}}}}), "configuration");
+  EXPECT_EQ(call_code("info", {{"handle", 987654}}), "invalid_argument");
+  EXPECT_EQ(call_code("parseCallback", {{"handle", new_client()}, {"url", "https://app.example/cb?code=1"}}), "state_mismatch");
+  const auto h = new_client();
+  call_ok("destroy", {{"handle", h}});
+  EXPECT_EQ(call_code("info", {{"handle", h}}), "invalid_argument");
+}
