@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "authorize.hpp"
+#include "discovery.hpp"
 #include "jwt.hpp"
 #include "pkce.hpp"
 #include "session.hpp"
@@ -197,6 +198,27 @@ Reply wipe(Session& s, const Json&) {
 
 Reply info(Session& s, const Json& args) { return s.info(get_int(args, "mono").value_or(0)); }
 
+// ------------------------------------------------------------------ OpenID Providers (src/discovery.hpp)
+Reply discovery_request_op(const Json& args) {
+  auto issuer = get_string(args, "issuer");
+  if (!issuer) return bad_args("issuer must be a string");
+  return Json{{"request", to_json(discovery_request(*issuer))}};
+}
+
+Reply apply_discovery_op(const Json& args) {
+  auto options = apply_discovery(args.contains("options") ? args["options"] : Json(), response_of(args));
+  if (!options) return options.error();
+  return Json{{"options", std::move(options).value()}};
+}
+
+Reply endpoints_op(Session& s, const Json&) { return Json{{"endpoints", endpoints_json(s.config())}}; }
+
+Reply userinfo_op(Session& s, const Json& args) {
+  auto claims = accept_userinfo(s, response_of(args));
+  if (!claims) return claims.error();
+  return Json{{"claims", std::move(claims).value()}};
+}
+
 }  // namespace
 
 std::string call(std::string_view op, std::string_view args_json) {
@@ -208,12 +230,14 @@ std::string call(std::string_view op, std::string_view args_json) {
   using OnSession = Reply (*)(Session&, const Json&);
   static const std::map<std::string_view, Stateless> stateless = {
       {"createPkcePair", create_pkce}, {"pkceChallenge", challenge}, {"decodeJwt", decode},
-      {"create", create}, {"destroy", destroy}, {"cleanCallbackUrl", clean_callback_url}};
+      {"create", create}, {"destroy", destroy}, {"cleanCallbackUrl", clean_callback_url},
+      {"discoveryRequest", discovery_request_op}, {"applyDiscovery", apply_discovery_op}};
   static const std::map<std::string_view, OnSession> on_session = {
       {"beginLogin", begin_login}, {"parseCallback", parse_redirect}, {"acceptCodeResponse", accept_code},
       {"passwordLoginRequest", password_request}, {"acceptLoginResponse", accept_login},
       {"beginRefresh", begin_refresh}, {"finishRefresh", finish_refresh}, {"abandonRefresh", abandon_refresh},
-      {"authorization", authorization}, {"classifyApiResponse", classify}, {"logoutRequests", logout}, {"wipe", wipe}, {"info", info}};
+      {"authorization", authorization}, {"classifyApiResponse", classify}, {"logoutRequests", logout}, {"wipe", wipe}, {"info", info},
+      {"endpoints", endpoints_op}, {"acceptUserinfo", userinfo_op}};
 
   Reply reply = make_error(ErrorCode::invalid_argument, "unknown operation");
   if (auto it = stateless.find(op); it != stateless.end()) {
