@@ -10,12 +10,14 @@ bash scripts/build.sh
 echo "== native unit tests (GoogleTest)"
 ctest --test-dir build/native --output-on-failure -j"$(nproc)"
 
-echo "== native unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 if [ ! -f build/native-asan/CMakeCache.txt ]; then
   cmake -S . -B build/native-asan -DCMAKE_BUILD_TYPE=Debug -DAUTHWASM_SANITIZE=ON >/dev/null
 fi
-cmake --build build/native-asan -j"$(nproc)" --target core_tests
-build/native-asan/core_tests --gtest_brief=1
+cmake --build build/native-asan -j"$(nproc)"
+ctest --test-dir build/native-asan --output-on-failure -j"$(nproc)"
+echo "== the server's HTTP suite against the sanitized server"
+AUTHWASM_SERVER_BIN=build/native-asan/server/authwasm-server node --test --test-concurrency=1 tests/server
 
 echo "== types (tsc on the hand-written .d.ts)"
 npx tsc -p tests/types
