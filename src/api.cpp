@@ -8,6 +8,7 @@
 #include "jwt.hpp"
 #include "pkce.hpp"
 #include "session.hpp"
+#include "tab_message.hpp"
 
 namespace authwasm {
 namespace {
@@ -146,7 +147,10 @@ Reply accept_login(Session& s, const Json& args) {
 
 Reply begin_refresh(Session& s, const Json&) {
   RefreshStep step = s.begin_refresh();
-  if (step.kind == RefreshStep::start) return Json{{"step", "start"}, {"request", to_json(step.request)}};
+  if (step.kind == RefreshStep::start) {
+    // generation: for refreshGate, once this tab holds the cross-tab lock (src/tab_message.hpp)
+    return Json{{"step", "start"}, {"request", to_json(step.request)}, {"generation", s.generation()}};
+  }
   return Json{{"step", step.kind == RefreshStep::join ? "join" : "unavailable"}};
 }
 
@@ -196,7 +200,30 @@ Reply wipe(Session& s, const Json&) {
   return Json::object();
 }
 
-Reply info(Session& s, const Json& args) { return s.info(get_int(args, "mono").value_or(0)); }
+Reply info(Session& s, const Json& args) {
+  Json out = s.info(get_int(args, "mono").value_or(0));
+  out["tabMessages"] = s.tab_state().stats();
+  return out;
+}
+
+// ------------------------------------------------------------------ other tabs (src/tab_message.hpp)
+Reply encode_tab(Session& s, const Json& args) {
+  auto message = encode_tab_message(s, get_string(args, "type").value_or(""), args, clock_of(args));
+  if (!message) return message.error();
+  return Json{{"message", std::move(message).value()}};
+}
+
+Reply receive_tab(Session& s, const Json& args) {
+  return to_json(receive_tab_message(s, args.contains("message") ? args["message"] : Json(), clock_of(args)));
+}
+
+Reply refresh_gate_op(Session& s, const Json& args) {
+  const RefreshGate gate = refresh_gate(s, static_cast<unsigned>(get_int(args, "since").value_or(-1)),
+                                        get_int(args, "mono").value_or(0));
+  if (gate != RefreshGate::proceed) s.abandon_refresh();  // this tab's flight ends without a request
+  return Json{{"gate", gate == RefreshGate::proceed ? "proceed" : gate == RefreshGate::skip ? "skip" : "ended"},
+              {"user", s.user()}};
+}
 
 // ------------------------------------------------------------------ OpenID Providers (src/discovery.hpp)
 Reply discovery_request_op(const Json& args) {
@@ -234,6 +261,7 @@ std::string call(std::string_view op, std::string_view args_json) {
       {"discoveryRequest", discovery_request_op}, {"applyDiscovery", apply_discovery_op}};
   static const std::map<std::string_view, OnSession> on_session = {
       {"beginLogin", begin_login}, {"parseCallback", parse_redirect}, {"acceptCodeResponse", accept_code},
+      {"encodeTabMessage", encode_tab}, {"receiveTabMessage", receive_tab}, {"refreshGate", refresh_gate_op},
       {"passwordLoginRequest", password_request}, {"acceptLoginResponse", accept_login},
       {"beginRefresh", begin_refresh}, {"finishRefresh", finish_refresh}, {"abandonRefresh", abandon_refresh},
       {"authorization", authorization}, {"classifyApiResponse", classify}, {"logoutRequests", logout}, {"wipe", wipe}, {"info", info},

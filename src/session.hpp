@@ -9,6 +9,7 @@
 #include "http.hpp"
 #include "json.hpp"
 #include "result.hpp"
+#include "tab_message.hpp"
 #include "tokens.hpp"
 #include "www_authenticate.hpp"
 
@@ -77,6 +78,11 @@ class Session {
   Json info(long long mono_ms) const;  // for session(): claims, expiry, counts; no tokens
   unsigned refresh_count() const { return refresh_count_; }
 
+  // Cross-tab messages (src/tab_message.cpp): what other tabs sent, and the current tokens to
+  // share with them (null without any).
+  TabState& tab_state() { return tab_state_; }
+  const TokenSet* token_set() const { return tokens_ ? &*tokens_ : nullptr; }
+
  private:
   ClientConfig config_;
   std::optional<TokenSet> tokens_;
@@ -85,6 +91,7 @@ class Session {
   bool refresh_in_flight_ = false;
   unsigned refresh_count_ = 0;
   unsigned generation_ = 0;
+  TabState tab_state_;
 };
 
 }  // namespace authwasm
