@@ -17,6 +17,21 @@ int hex_value(char c) {
   return -1;
 }
 
+// Calls `visit` with each non-empty name=value piece of the URL's query (between '?' and '#').
+template <class Visit>
+void for_each_query_piece(std::string_view url, Visit visit) {
+  const auto question = url.find('?');
+  if (question == std::string_view::npos) return;
+  std::string_view query = url.substr(question + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view piece = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (!piece.empty()) visit(piece);
+  }
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -74,44 +89,30 @@ std::string form_encode(const Params& params) {
 
 Result<Params> parse_query(std::string_view url) {
   Params params;
-  const auto question = url.find('?');
-  if (question == std::string_view::npos) return params;
-  std::string_view query = url.substr(question + 1);
-  query = query.substr(0, query.find('#'));
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    auto name = percent_decode(pair.substr(0, eq));
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    if (!name) return name.error();
-    if (!value) return value.error();
+  std::optional<Error> failure;
+  for_each_query_piece(url, [&](std::string_view piece) {
+    const auto eq = piece.find('=');
+    auto name = percent_decode(piece.substr(0, eq));
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1));
+    if (!name || !value) {
+      if (!failure) failure = name ? value.error() : name.error();
+      return;
+    }
     params.emplace_back(std::move(name).value(), std::move(value).value());
-  }
+  });
+  if (failure) return *failure;
   return params;
 }
 
 std::string remove_query_params(std::string_view url, const std::vector<std::string>& names) {
-  const std::string_view base = url_without_query(url);
-  const auto question = url.find('?');
   std::string kept;
-  if (question != std::string_view::npos) {
-    std::string_view query = url.substr(question + 1);
-    query = query.substr(0, query.find('#'));
-    while (!query.empty()) {
-      const auto amp = query.find('&');
-      const std::string_view pair = query.substr(0, amp);
-      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-      auto name = percent_decode(pair.substr(0, pair.find('=')));
-      const bool drop = name && std::find(names.begin(), names.end(), name.value()) != names.end();
-      if (pair.empty() || drop) continue;
-      kept += kept.empty() ? "?" : "&";
-      kept += pair;
-    }
-  }
-  return std::string(base) + kept;
+  for_each_query_piece(url, [&](std::string_view piece) {
+    auto name = percent_decode(piece.substr(0, piece.find('=')));
+    if (name && std::find(names.begin(), names.end(), name.value()) != names.end()) return;
+    kept += kept.empty() ? "?" : "&";
+    kept += piece;
+  });
+  return std::string(url_without_query(url)) + kept;
 }
 
 std::string_view url_without_query(std::string_view url) {
