@@ -22,6 +22,18 @@ bool is_reserved_parameter(const std::string& name) {
   return false;
 }
 
+// RFC 6749 §4.1.2.1: error and error_description are printable ASCII (%x20-21 / %x23-5B /
+// %x5D-7E). They arrive percent-decoded, so any byte can be there; anything else becomes '?'
+// before it reaches a message: a non-UTF-8 byte would make the JSON answer to JS abort.
+std::string printable_ascii(const std::string& text) {
+  std::string out(text);
+  for (auto& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte > 0x7E) c = '?';
+  }
+  return out;
+}
+
 }  // namespace
 
 Json Transaction::to_json() const {
@@ -132,7 +144,7 @@ Result<std::string> parse_callback(const ClientConfig& config, std::string_view 
     }
   }
   if (error) {
-    const std::string detail = description ? *error + ": " + *description : *error;
+    const std::string detail = printable_ascii(description ? *error + ": " + *description : *error);
     if (*error == "login_required" || *error == "interaction_required" || *error == "consent_required") {
       return make_error(ErrorCode::login_required, detail);
     }
