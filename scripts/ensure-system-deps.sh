@@ -11,6 +11,7 @@ packages=(
   brotli gzip                                   # bench/size
   wrk                                           # bench/server
   dpkg-dev                                      # apt-get source
+  clang-14 libclang-rt-14-dev                   # scripts/fuzz.sh (libFuzzer, ASan, UBSan)
 )
 
 missing=()
