@@ -1,0 +1,184 @@
+// Tabs of one browser profile share one refresh cookie (or provider session) but each holds
+// its own access token in memory. This file is their transport: a BroadcastChannel for news
+// (refreshed, logged_in, logged_out, session_ended) and a cross-tab lock so that only one tab
+// at a time presents the refresh cookie. Every message is encoded and validated by the core
+// (src/tab_message.cpp); this file never looks inside one.
+//
+// The lock is navigator.locks (Web Locks: released by the browser when the holding tab
+// closes or crashes). Without Web Locks, and with a channel, a claim protocol over the channel
+// stands in: claim, wait CLAIM_WINDOW_MS for a competing claim or a holder, announce "held",
+// run, announce "released". A holder that vanishes without "released" (a closed tab) expires
+// after HOLD_TTL_MS. The claim window narrows a race that Web Locks closes entirely; what is
+// left (two claims not seeing each other within the window) is covered by the reference
+// server's grace window for an immediate predecessor (server/README.md). No token or lock
+// state is ever written to storage.
+
+const CLAIM_WINDOW_MS = 40;
+const HOLD_TTL_MS = 10_000;
+
+const macrotask = () => new Promise((resolve) => setTimeout(resolve, 0));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Tabs {
+  #channel;
+  #ownsChannel;
+  #locks;
+  #lockName;
+  #hooks;
+  #listener;
+  #fallback = null;
+
+  /**
+   * @param {object} options createAuthClient options: channel, locks, clientId
+   * @param {{ encode(type: string, extra?: object): string, receive(data: unknown): object,
+   *           act(action: object): void, now(): number }} hooks the core's codec and the client
+   */
+  constructor(options, hooks) {
+    const g = globalThis;
+    this.#hooks = hooks;
+    // Default: a channel per client id, in browsers. Not in Node, where a process is no browser
+    // profile: unrelated clients (tests) would hear each other, and an open channel keeps the
+    // process alive. Pass `channel` to opt in there.
+    this.#ownsChannel = options.channel === undefined;
+    const browser = typeof g.BroadcastChannel === "function" && typeof g.process?.versions?.node !== "string";
+    this.#channel = this.#ownsChannel
+      ? (browser ? new g.BroadcastChannel(`authwasm:${options.clientId}`) : null)
+      : options.channel;
+    this.#locks = options.locks === undefined ? (g.navigator?.locks ?? null) : options.locks;
+    this.#lockName = `authwasm:refresh:${options.clientId}`;
+    if (this.#channel) {
+      this.#listener = (event) => this.#receive(event.data);
+      this.#channel.addEventListener("message", this.#listener);
+      if (!this.#locks) this.#fallback = new ChannelLock(this, hooks.now);
+    }
+  }
+
+  /** Tells the other tabs; a message the core will not encode (e.g. no live token) is not sent. */
+  post(type, extra) {
+    if (!this.#channel) return;
+    let message;
+    try {
+      message = this.#hooks.encode(type, extra);
+    } catch {
+      return;
+    }
+    try {
+      this.#channel.postMessage(message);
+    } catch {
+      // a closed channel (page being torn down): nothing to tell
+    }
+  }
+
+  #receive(data) {
+    let action;
+    try {
+      action = this.#hooks.receive(data); // never throws for bad data: the core counts it
+    } catch {
+      return; // the client was closed meanwhile
+    }
+    if (action.action === "lock") this.#fallback?.heard(action);
+    else if (action.action !== "ignore") this.#hooks.act(action);
+  }
+
+  /** Runs `task` while no other tab of this profile runs one (the refresh). */
+  exclusive(task) {
+    // One macrotask inside the lock before the task: news another tab posted just before it
+    // released the lock is delivered first, so the task sees it (refreshGate) and skips.
+    const run = async () => {
+      await macrotask();
+      return task();
+    };
+    if (this.#locks) return this.#locks.request(this.#lockName, run);
+    if (this.#fallback) return this.#fallback.run(run);
+    return run();
+  }
+
+  /** pagehide: give up what this tab holds; close the channel only when the page is gone for good. */
+  pagehide(persisted) {
+    this.#fallback?.giveUp();
+    if (!persisted) this.close();
+  }
+
+  close() {
+    this.#fallback?.giveUp();
+    this.#fallback = null;
+    if (!this.#channel) return;
+    this.#channel.removeEventListener("message", this.#listener);
+    if (this.#ownsChannel) this.#channel.close();
+    this.#channel = null;
+  }
+
+  get sender() {
+    return this.#sender ??= JSON.parse(this.#hooks.encode("lock", { op: "released", ttl: 1 })).from;
+  }
+  #sender;
+}
+
+// The fallback mutex over the channel (no Web Locks). State lives in this tab's memory only.
+class ChannelLock {
+  #tabs;
+  #now;
+  #holder = null;   // { from, until } announced by another tab
+  #claim = null;    // { at, beaten } while this tab claims
+  #holding = false;
+  #wakers = new Set();
+
+  constructor(tabs, now) {
+    this.#tabs = tabs;
+    this.#now = now;
+  }
+
+  heard({ op, from, at, ttl }) {
+    if (op === "claim") {
+      if (this.#holding) this.#tabs.post("lock", { op: "held", ttl: HOLD_TTL_MS });
+      else if (this.#claim && (at < this.#claim.at || (at === this.#claim.at && from < this.#tabs.sender))) {
+        this.#claim.beaten = true;
+      }
+    } else if (op === "held") {
+      this.#holder = { from, until: this.#now() + Math.min(ttl, HOLD_TTL_MS) };
+      if (this.#claim) this.#claim.beaten = true;
+    } else if (op === "released" && this.#holder?.from === from) {
+      this.#holder = null;
+    }
+    for (const wake of this.#wakers) wake();
+  }
+
+  #wait(ms) {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#wakers.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#wakers.add(wake);
+    });
+  }
+
+  async run(task) {
+    for (;;) {
+      while (this.#holder && this.#now() < this.#holder.until) await this.#wait(this.#holder.until - this.#now());
+      this.#holder = null;
+      const claim = { at: Date.now(), beaten: false };
+      this.#claim = claim;
+      this.#tabs.post("lock", { op: "claim", ttl: HOLD_TTL_MS });
+      await sleep(CLAIM_WINDOW_MS);
+      this.#claim = null;
+      if (!claim.beaten) break;
+      await sleep(CLAIM_WINDOW_MS * (1 + Math.random()));
+    }
+    this.#holding = true;
+    this.#tabs.post("lock", { op: "held", ttl: HOLD_TTL_MS });
+    try {
+      return await task();
+    } finally {
+      this.giveUp();
+    }
+  }
+
+  giveUp() {
+    if (!this.#holding) return;
+    this.#holding = false;
+    this.#tabs.post("lock", { op: "released", ttl: 1 });
+  }
+}
