@@ -5,8 +5,8 @@
 import { init } from "./loader.js";
 import { callCore } from "./core.js";
 import { AuthError, requireType } from "./errors.js";
-import { Tabs } from "./tabs.js";
-import { send } from "./http.js";
+import { describeResponse, send } from "./http.js";
+import { checkVerifier, discover, verifyTokenResponse } from "./oidc.js";
 
 const EVENTS = ["login", "logout", "refresh", "error"];
 
@@ -35,7 +35,7 @@ function defaults(options) {
 
 // The JSON-able options the core validates (functions and objects stay in JS).
 function coreOptions(options) {
-  const { fetch, now, monotonicNow, storage, channel, locks, navigate, ...plain } = options;
+  const { fetch, now, monotonicNow, storage, channel, locks, navigate, verifier, ...plain } = options;
   return plain;
 }
 
@@ -45,8 +45,12 @@ export async function createAuthClient(options) {
   for (const name of ["fetch", "now", "monotonicNow", "navigate"]) {
     if (typeof io[name] !== "function") throw new AuthError("configuration", `${name} must be a function`);
   }
+  const verifier = checkVerifier(options.verifier);
   const module = await init();
-  const { handle } = callCore(module, "create", { options: coreOptions(options) });
+  // OIDC Discovery (default in memory mode): the provider's metadata, checked in C++.
+  const plain = await discover(module, coreOptions(options), io.fetch);
+  const { handle } = callCore(module, "create", { options: plain });
+  io.verifier = verifier;
   return new Client(module, handle, options, io);
 }
 
@@ -58,7 +62,6 @@ class Client {
   #listeners = new Map(EVENTS.map((e) => [e, new Set()]));
   #user = null;
   #refreshing = null; // the in-flight refresh, shared by everyone who joins it
-  #tabs; // other tabs of this profile: BroadcastChannel + cross-tab lock (js/tabs.js)
   #maxBytes;
   #cleanup = [];
 
@@ -68,13 +71,6 @@ class Client {
     this.#options = options;
     this.#io = io;
     this.#maxBytes = options.maxResponseBytes ?? 65536;
-    this.#tabs = new Tabs(options, {
-      encode: (type, extra) => this.#call("encodeTabMessage", { type, ...extra, ...this.#clock() }).message,
-      receive: (message) => this.#call("receiveTabMessage", { message, ...this.#clock() }),
-      act: (action) => this.#fromOtherTab(action),
-      now: () => this.#io.monotonicNow(),
-    });
-    this.#cleanup.push(() => this.#tabs.close());
     this.#watchPageLifecycle();
   }
 
@@ -120,8 +116,8 @@ class Client {
   }
 
   session() {
-    const { user, expiresIn, accessTokenClaims, refreshCount, tabMessages } = this.#call("info", this.#clock());
-    return { user, expiresIn, accessTokenClaims, refreshCount, tabMessages };
+    const { user, expiresIn, accessTokenClaims, refreshCount } = this.#call("info", this.#clock());
+    return { user, expiresIn, accessTokenClaims, refreshCount };
   }
 
   // ------------------------------------------------------------------ login
@@ -148,7 +144,9 @@ class Client {
       this.#cleanAddressBar(url);
     }
     const response = await this.#send(parsed.request);
+    await this.#verifySignature(response);
     const { user } = this.#call("acceptCodeResponse", { response, transaction, ...this.#clock() });
+    this.#io.storage.removeItem(this.#silentKey);
     this.#loggedIn(user, "redirect");
     return { user, returnTo: parsed.returnTo };
   }
@@ -171,15 +169,38 @@ class Client {
   }
 
   #loggedIn(user, source) {
-    this.#tabs.post("logged_in"); // the other tabs adopt this token: logged in without a click
     this.#user = user;
     this.#emit("login", { user, source });
   }
 
-  async restore() {
+  // With the opt-in verifier ("authwasm/verify"): the ID token's signature, before the core
+  // checks its claims (src/tokens.cpp).
+  async #verifySignature(response) {
+    if (!this.#io.verifier) return;
+    const { endpoints } = this.#call("endpoints");
+    await verifyTokenResponse(this.#io.verifier, response, {
+      jwksUri: endpoints.jwks, fetch: this.#io.fetch, maxResponseBytes: this.#maxBytes });
+  }
+
+  get #silentKey() {
+    return `authwasm:silent:${this.#options.clientId}`;
+  }
+
+  async restore(options = {}) {
     const outcome = await this.#refresh();
-    if (outcome.ended) return null;
-    if (!outcome.shared) this.#emit("login", { user: outcome.user, source: "restore" }); // else fired on adoption
+    if (outcome.ended) {
+      // Memory mode has no refresh token after a reload. With silentRedirect the app opts in
+      // to one top-level prompt=none round trip (OIDC Core §3.1.2.1); its callback ends in
+      // handleRedirectCallback (a user, or login_required). A marker in transaction storage
+      // makes it once per tab until a login succeeds, so a provider without a session
+      // cannot cause a redirect loop.
+      if (options.silentRedirect === true && this.#io.storage.getItem(this.#silentKey) === null) {
+        this.#io.storage.setItem(this.#silentKey, "1");
+        await this.login({ prompt: "none", returnTo: options.returnTo });
+      }
+      return null;
+    }
+    this.#emit("login", { user: outcome.user, source: "restore" });
     return outcome.user;
   }
 
@@ -191,30 +212,24 @@ class Client {
     if (step.step === "join") return this.#refreshing;
     if (step.step === "unavailable") return Promise.resolve({ ended: true, user: null });
     const wasAuthenticated = this.#user !== null;
-    // Across tabs: one refresh at a time (js/tabs.js). Once this tab holds the lock, the core
-    // says whether another tab refreshed (its token was adopted) or logged out meanwhile.
-    const flight = this.#tabs.exclusive(async () => {
-      const { gate, user } = this.#call("refreshGate", { since: step.generation, ...this.#clock() });
-      if (gate !== "proceed") return { ended: gate === "ended", user, shared: true };
+    this.#refreshing = (async () => {
       let response;
       try {
         response = await this.#send(step.request);
+        await this.#verifySignature(response);
       } catch (error) {
-        this.#call("abandonRefresh"); // no answer: the session stays as it was
+        this.#call("abandonRefresh"); // no (acceptable) answer: the session stays as it was
         throw error;
       }
       const outcome = this.#call("finishRefresh", { response, ...this.#clock() });
       this.#user = outcome.ended ? null : outcome.user;
-      if (!outcome.ended) this.#tabs.post("refreshed"); // before the lock is released
-      else if (wasAuthenticated) this.#tabs.post("session_ended");
       if (outcome.ended && wasAuthenticated) this.#emit("logout", { reason: "session_expired" });
       if (!outcome.ended) this.#emit("refresh", { expiresIn: this.session().expiresIn, source: "network" });
       return outcome;
-    }).finally(() => {
-      if (this.#refreshing === flight) this.#refreshing = null; // not a newer flight's
+    })().finally(() => {
+      this.#refreshing = null;
     });
-    this.#refreshing = flight;
-    return flight;
+    return this.#refreshing;
   }
 
   // A fresh Authorization header, refreshing first when the token has expired.
@@ -271,6 +286,7 @@ class Client {
       everywhere,
       redirect: options.redirect === true,
       postLogoutRedirectUri: options.postLogoutRedirectUri,
+      state: options.state,
       ...this.#clock(),
     });
     let failure;
@@ -285,10 +301,20 @@ class Client {
     // Memory is wiped whatever the server said: a user who clicked "log out" is logged out here.
     this.#call("wipe");
     this.#user = null;
-    this.#tabs.post("logged_out");
-    this.#emit("logout", { reason: everywhere ? "everywhere" : "user" });
+    this.#emit("logout", { reason: "user" });
     if (failure) this.#emit("error", { error: failure });
     if (endSessionUrl) this.#io.navigate(endSessionUrl);
+  }
+
+  // OIDC Core §5.3: the UserInfo claims, through fetch() (Bearer, one refresh + retry on a
+  // 401), accepted only when their `sub` is the logged-in user's (§5.3.2, src/discovery.cpp).
+  async userinfo() {
+    const { endpoints } = this.#call("endpoints");
+    if (!endpoints.userinfo) throw new AuthError("configuration", "the provider has no userinfo endpoint");
+    const response = await this.fetch(endpoints.userinfo, {
+      headers: { Accept: "application/json" }, credentials: "omit", cache: "no-store" });
+    const described = await describeResponse(response, this.#maxBytes);
+    return this.#call("acceptUserinfo", { response: described }).claims;
   }
 
   close() {
@@ -297,27 +323,6 @@ class Client {
     if (this.#handle !== null) callCore(this.#module, "destroy", { handle: this.#handle });
     this.#handle = null;
     this.#user = null;
-  }
-
-  // ------------------------------------------------------------------ other tabs
-  // What another tab did, after the core validated it (src/tab_message.cpp). The core has
-  // already adopted the token or wiped this tab; here only the events.
-  #fromOtherTab(action) {
-    if (this.#handle === null) return;
-    if (action.action === "adopt") {
-      const previous = this.#user;
-      this.#user = action.user;
-      if (previous && previous.sub === action.user?.sub) {
-        this.#emit("refresh", { expiresIn: this.session().expiresIn, source: "other_tab" });
-      } else {
-        this.#emit("login", { user: action.user, source: "other_tab" });
-      }
-    } else if (action.action === "logout") {
-      this.#user = null;
-      if (action.wasAuthenticated) {
-        this.#emit("logout", { reason: action.type === "session_ended" ? "session_expired" : "other_tab" });
-      }
-    }
   }
 
   // ------------------------------------------------------------------ page lifecycle
@@ -331,19 +336,13 @@ class Client {
       if (this.#call("authorization", this.#clock()).freshness !== "expired") return;
       this.#refresh().catch((error) => this.#emit("error", { error }));
     };
-    // bfcache: pagehide gives up the fallback lock; the channel stays open when the page is
-    // kept (persisted), so news sent meanwhile arrives on resume (or Chromium evicts the page).
-    // Web Locks are released by the browser. On pageshow the token is checked like on wake.
-    const hide = (event) => this.#tabs.pagehide(event.persisted === true);
     g.document.addEventListener("visibilitychange", wake);
     g.addEventListener("online", wake);
     g.addEventListener("pageshow", wake);
-    g.addEventListener("pagehide", hide);
     this.#cleanup.push(() => {
       g.document.removeEventListener("visibilitychange", wake);
       g.removeEventListener("online", wake);
       g.removeEventListener("pageshow", wake);
-      g.removeEventListener("pagehide", hide);
     });
   }
 }

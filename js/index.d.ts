@@ -142,18 +142,29 @@ export interface AuthClientOptions {
   /** Monotonic clock in ms (performance.now) for token lifetimes. */
   monotonicNow?: () => number;
   storage?: TransactionStorage;
-  /**
-   * Cross-tab channel; `null` disables it. Default in browsers: new BroadcastChannel("authwasm:" +
-   * clientId); none in Node (pass one to opt in).
-   */
+  /** Cross-tab channel; `null` disables it. Default: new BroadcastChannel("authwasm:" + clientId). */
   channel?: BroadcastChannelLike | null;
-  /**
-   * Cross-tab lock around refreshes; default navigator.locks when present. `null` (or no Web
-   * Locks): a claim protocol over `channel` stands in (js/tabs.js).
-   */
+  /** Cross-tab lock; default navigator.locks when present. */
   locks?: LockManagerLike | null;
   /** Called with the authorization URL instead of location.assign. */
   navigate?: (url: string) => void;
+  /**
+   * ID-token signature verification (RS256/ES256 against the provider's JWKS), opt-in so the
+   * default bundle stays small: `verifier: await loadVerifier()` from "authwasm/verify".
+   */
+  verifier?: IdTokenVerifier | null;
+}
+
+/** What loadVerifier() from "authwasm/verify" returns (see js/verify.d.ts). */
+export interface IdTokenVerifier {
+  /**
+   * Verifies an ID token's RS256/ES256 signature against the provider's JWKS (fetched once and
+   * cached per URI; refetched once when the token's `kid` is unknown). `alg: none`, HMAC and
+   * every other algorithm are refused. Rejects with AuthError `invalid_id_token` or
+   * `invalid_response` (an unusable JWKS answer).
+   */
+  verifyIdToken(idToken: string, context: { jwksUri: string; fetch?: FetchLike; maxResponseBytes?: number }):
+    Promise<{ alg: "RS256" | "ES256"; kid: string }>;
 }
 
 export interface BroadcastChannelLike {
@@ -194,13 +205,22 @@ export interface LogoutOptions {
   /** Memory mode: go to the provider's end_session_endpoint (RP-initiated logout). */
   redirect?: boolean;
   postLogoutRedirectUri?: string;
+  /** With `redirect`: echoed back to `postLogoutRedirectUri` by the provider. */
+  state?: string;
 }
 
-/**
- * "user": logout() here; "everywhere": logout({ everywhere: true }) here; "other_tab": another
- * tab of this browser logged out (either way); "session_expired": the server refused the
- * refresh (invalid_grant), in this tab or in another one that told this one.
- */
+export interface RestoreOptions {
+  /**
+   * Memory mode has no refresh token after a reload. true: when there is no session, make one
+   * top-level `prompt=none` redirect to the provider (at most once per tab until a login
+   * succeeds); its callback goes to handleRedirectCallback(), which yields the user or
+   * rejects with `login_required`. restore() then resolves null while the page navigates.
+   */
+  silentRedirect?: boolean;
+  /** Where handleRedirectCallback() says to go after the silent round trip. */
+  returnTo?: string;
+}
+
 export type LogoutReason = "user" | "session_expired" | "other_tab" | "everywhere";
 
 export interface AuthEvents {
@@ -217,15 +237,6 @@ export interface SessionInfo {
   /** Claims of the current access token when it is a JWT; never the token itself. */
   accessTokenClaims: Record<string, unknown> | null;
   refreshCount: number;
-  /** Cross-tab messages this client received, acted on, and ignored (by reason). */
-  tabMessages: TabMessageStats;
-}
-
-export interface TabMessageStats {
-  received: number;
-  acted: number;
-  ignored: { malformed: number; version: number; unknown_type: number; own: number; replay: number;
-             stale: number; rejected: number };
 }
 
 export interface AuthClient {
@@ -238,7 +249,12 @@ export interface AuthClient {
   /** Completes the redirect: checks state and iss, exchanges the code, cleans the URL. */
   handleRedirectCallback(url?: string): Promise<CallbackResult>;
   /** On page load: one silent refresh; the user, or null without an error when there is no session. */
-  restore(): Promise<AuthUser | null>;
+  restore(options?: RestoreOptions): Promise<AuthUser | null>;
+  /**
+   * OIDC Core §5.3 UserInfo claims, fetched with the access token; rejects with
+   * `invalid_response` when their `sub` is not the logged-in user's (§5.3.2).
+   */
+  userinfo(): Promise<AuthUser>;
   /** fetch with the Bearer token; a 401 invalid_token causes one refresh and one retry. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** A valid access token, refreshing first when it has expired. */

@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$root/build/openssl-wasm}
-stamp="$OUT/.built-v2"  # bump when the configuration below changes
+stamp="$OUT/.built-v3"  # bump when the configuration below changes
 [ -f "$stamp" ] && [ -f "$OUT/lib/libcrypto.a" ] && exit 0
 
 source "$root/scripts/emscripten-env.sh"
@@ -37,6 +37,36 @@ src="$work/src"
 rm -rf "$src" && mkdir -p "$src"
 tar -xzf "$tarball" -C "$src" --strip-components=1
 cd "$src"
+
+# The opt-in verifier module (dist/authwasm-verify) goes through EVP, whose EC public-key
+# check blinds with randomness from the DRBG. Seeding reads /dev/urandom, which does not exist
+# with -sFILESYSTEM=0 (TOOLCHAIN.md): seed from getentropy() instead, which Emscripten
+# backs with crypto.getRandomValues() (browsers) or node:crypto.
+python3 - providers/implementations/rands/seeding/rand_unix.c <<'PATCH'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+anchor = "    (void)entropy_available; /* avoid compiler warning */\n"
+assert text.count(anchor) == 1, "rand_unix.c changed: update the authwasm getentropy patch"
+text = text.replace(anchor, anchor + """
+#if defined(__EMSCRIPTEN__) /* authwasm: seed from getentropy(), 256 bytes a call at most */
+    {
+        extern int getentropy(void *buffer, size_t length);
+        size_t needed = ossl_rand_pool_bytes_needed(pool, 1);
+        while (needed != 0) {
+            size_t n = needed > 256 ? 256 : needed;
+            unsigned char *buffer = ossl_rand_pool_add_begin(pool, n);
+            if (buffer == NULL || getentropy(buffer, n) != 0)
+                break;
+            ossl_rand_pool_add_end(pool, n, 8 * n);
+            needed -= n;
+        }
+        return ossl_rand_pool_entropy_available(pool);
+    }
+#endif
+""")
+open(path, "w").write(text)
+PATCH
 
 # Only libcrypto's SHA-256 (and, for the opt-in verifier module, RSA/EC verification) is
 # used; OPENSSL_SMALL_FOOTPRINT picks its rolled loops (SHA-256 block function: ~3.7 KB of

@@ -1,0 +1,105 @@
+// "authwasm/verify": the opt-in ID-token signature verifier (RS256, ES256) as a wasm module
+// of its own (dist/authwasm-verify.{js,wasm}, OpenSSL EVP inside: ~400 KB gzip). Apps that
+// never import this file never download it:
+//
+//   import { loadVerifier } from "authwasm/verify";
+//   const auth = await createAuthClient({ ..., verifier: await loadVerifier() });
+//
+// The JWKS is fetched from the provider's jwks_uri on first use and cached per URI; an ID
+// token whose `kid` the cached set does not know causes exactly one refetch (key rotation).
+// Every decision (JWKS checks, alg allow-list, kid selection, the signature) is made in C++
+// (src/id_token_verifier.cpp, src/jws_verify.cpp).
+import createAuthwasmVerifyModule from "../dist/authwasm-verify.js";
+import { AuthError } from "./errors.js";
+import { send } from "./http.js";
+
+let loading;
+
+/** @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, wasmModule?: WebAssembly.Module }} [options] */
+export async function loadVerifier(options = {}) {
+  loading ??= instantiate(options).catch((error) => {
+    loading = undefined;
+    throw error instanceof AuthError
+      ? error
+      : new AuthError("wasm_load_failed", `authwasm/verify: could not load its wasm module: ${error?.message ?? error}`, { cause: error });
+  });
+  return new Verifier(await loading);
+}
+
+function instantiate(options) {
+  return new Promise((resolve, reject) => {
+    createAuthwasmVerifyModule({
+      instantiateWasm(imports, receiveInstance) {
+        compile(options)
+          .then((module) => WebAssembly.instantiate(module, imports))
+          .then((instance) => receiveInstance(instance), reject);
+        return {};
+      },
+      onAbort(what) {
+        reject(new AuthError("wasm_abort", `authwasm/verify: the wasm module aborted: ${what}`));
+      },
+    }).then(resolve, reject);
+  });
+}
+
+async function compile({ wasmUrl, wasmBinary, wasmModule }) {
+  if (wasmModule) return wasmModule;
+  if (wasmBinary) return WebAssembly.compile(wasmBinary);
+  const url = new URL(wasmUrl ?? new URL("../dist/authwasm-verify.wasm", import.meta.url), import.meta.url);
+  if (url.protocol === "file:") {
+    const fsModule = "node:fs/promises";
+    const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule);
+    return WebAssembly.compile(await readFile(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+  if (WebAssembly.compileStreaming && response.headers.get("content-type") === "application/wasm") {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+class Verifier {
+  #module;
+  #jwks = new Map(); // jwksUri → the described JWKS answer that last verified something
+
+  constructor(module) {
+    this.#module = module;
+  }
+
+  #verify(token, jwks) {
+    return JSON.parse(this.#module.call("verify", JSON.stringify({ token, jwks })));
+  }
+
+  async #fetchJwks(jwksUri, fetchImpl, maxResponseBytes) {
+    const request = { method: "GET", url: jwksUri, headers: { Accept: "application/json" }, credentials: "omit" };
+    return send(fetchImpl ?? globalThis.fetch.bind(globalThis), request, maxResponseBytes ?? 65536);
+  }
+
+  /**
+   * Verifies `idToken`'s signature with the key its `kid` names in the JWKS at `jwksUri`.
+   * Rejects with AuthError `invalid_id_token` (alg, kid, signature) or `invalid_response`
+   * (JWKS unusable); resolves with { alg, kid }.
+   */
+  async verifyIdToken(idToken, { jwksUri, fetch, maxResponseBytes } = {}) {
+    if (typeof idToken !== "string") throw new AuthError("invalid_argument", "idToken must be a string");
+    if (typeof jwksUri !== "string") throw new AuthError("invalid_argument", "jwksUri must be a string");
+    let jwks = this.#jwks.get(jwksUri);
+    let fresh = false;
+    if (!jwks) {
+      jwks = await this.#fetchJwks(jwksUri, fetch, maxResponseBytes);
+      fresh = true;
+    }
+    let result = this.#verify(idToken, jwks);
+    if (!result.ok && result.unknownKid && !fresh) { // key rotation: one refetch, never a loop
+      jwks = await this.#fetchJwks(jwksUri, fetch, maxResponseBytes);
+      result = this.#verify(idToken, jwks);
+    }
+    if (!result.ok) {
+      if (result.code === "invalid_response") this.#jwks.delete(jwksUri);
+      throw new AuthError(result.code, result.message);
+    }
+    this.#jwks.set(jwksUri, jwks);
+    return { alg: result.alg, kid: result.kid };
+  }
+}
