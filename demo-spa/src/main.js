@@ -415,8 +415,8 @@ function signedOut(reason) {
   app.profile = null;
   app.posts = null;
   app.postsStatus = "";
-  const expected = reason === "user" || reason === "everywhere";
-  app.notice = { kind: expected ? "info" : "error", text: logoutNotice(reason) };
+  // Only a session the server ended is news the user must act on; the rest is information.
+  app.notice = { kind: reason === "session_expired" ? "error" : "info", text: logoutNotice(reason) };
   render({ focus: true });
 }
 
@@ -466,8 +466,9 @@ async function start() {
   const reasonOf = (reason) => (reason === "user" && app.loggingOut ? app.loggingOut : reason);
   explainEvents(app.auth, log, { reasonOf });
   app.auth.on("login", ({ source }) => {
-    // Logins started here call afterLogin themselves; these come from restore and other tabs.
-    if (source === "other_tab") afterLogin();
+    // Logins started here call afterLogin themselves; one from another tab, after start-up,
+    // changes this tab from signed out to signed in.
+    if (source === "other_tab" && app.started) afterLogin();
   });
   app.auth.on("refresh", () => render());
   app.auth.on("logout", ({ reason }) => signedOut(reasonOf(reason)));
@@ -477,9 +478,11 @@ async function start() {
       const { returnTo } = await app.auth.handleRedirectCallback();
       const target = returnTo && VIEWS[new URL(returnTo, location.origin).pathname] ? returnTo : "/profile";
       history.replaceState(null, "", target);
+      app.started = true;
       return afterLogin();
     } catch (error) {
       history.replaceState(null, "", "/");
+      app.started = true;
       app.notice = { kind: "error", text: `Sign-in did not complete (${error.code ?? "error"}): ${errorHint(error.code) ?? error.message}` };
       return render({ focus: true });
     }
@@ -492,6 +495,7 @@ async function start() {
   } catch (error) {
     log.add({ kind: "error", title: `Restore failed: ${error.code ?? "error"}: ${error.message}`, detail: errorHint(error.code) });
   }
+  app.started = true;
   if (app.auth.isAuthenticated) return afterLogin();
   render();
 }
