@@ -241,6 +241,28 @@ test("logout everywhere ends the session in another browser", async () => {
   }
 });
 
+test("registration: a taken name is refused clearly, a new one signs in", async () => {
+  const taken = await newUser("taken");
+  const fresh = `fresh-${Date.now().toString(36)}`;
+  const { page, errors } = await openDemo(browser.context, server.url);
+  try {
+    await signInHeading(page).waitFor();
+    await page.getByLabel("New username").fill(taken.username);
+    await page.getByLabel("New password").fill("a long enough password");
+    await page.getByRole("button", { name: "Create account and sign in" }).click();
+    await page.locator("#register-error", { hasText: "That username is taken" }).waitFor();
+
+    await page.getByLabel("New username").fill(fresh);
+    await page.getByRole("button", { name: "Create account and sign in" }).click();
+    await waitForSignedIn(page, fresh);
+    await waitForLogEntry(page, `Account "${fresh}" created`);
+    await page.locator("#profile").getByText(fresh).waitFor();
+    assert.deepEqual(unexpectedErrors(errors), []);
+  } finally {
+    await page.close();
+  }
+});
+
 test("the layout holds on a phone-sized screen", async () => {
   const user = await newUser("mobile");
   const { page, errors } = await openDemo(browser.context, server.url);
