@@ -290,7 +290,8 @@ function renderSession(signedIn) {
       h("dt", {}, "Access token expires in"),
       h("dd", {},
         h("span", { id: "countdown", class: "countdown" }, "—"),
-        h("progress", { id: "countdown-bar", max: 1, value: 0, "aria-label": "Access token lifetime left" })),
+        h("progress", { id: "countdown-bar", max: 1, value: 0, "aria-label": "Access token lifetime left" }),
+        h("span", { id: "countdown-note", class: "help countdown-note" })),
       h("dt", {}, "Refreshes"), h("dd", { id: "refresh-count" }, String(s.refreshCount ?? 0))),
     h("details", { class: "claims", open: true },
       h("summary", {}, "Access token claims"),
@@ -320,13 +321,17 @@ function tick() {
   if (!countdown) return;
   const claims = s.accessTokenClaims ?? {};
   const lifetime = typeof claims.exp === "number" && typeof claims.iat === "number" ? claims.exp - claims.iat : null;
+  let note = "";
   if (s.expiresIn === null || s.expiresIn === undefined) {
     countdown.textContent = "—";
   } else if (s.expiresIn <= 0) {
-    countdown.textContent = "expired — the next API call refreshes first";
+    countdown.textContent = "expired";
+    note = "The next API call refreshes first.";
   } else {
     countdown.textContent = formatDuration(s.expiresIn);
+    if (s.expiresIn <= LEEWAY_SECONDS) note = `Within the ${LEEWAY_SECONDS} s leeway: the next API call refreshes first.`;
   }
+  $("countdown-note").textContent = note;
   countdown.classList.toggle("countdown-low", s.expiresIn !== null && s.expiresIn <= LEEWAY_SECONDS);
   const bar = $("countdown-bar");
   if (lifetime) bar.value = Math.max(0, Math.min(1, (s.expiresIn ?? 0) / lifetime));
