@@ -187,6 +187,14 @@ test("logout in one tab logs out the other", async () => {
     ({ page: second } = await openDemo(browser.context, server.url));
     await waitForSignedIn(second, user.username);
 
+    // A refresh in one tab is shared with the other over BroadcastChannel.
+    await first.getByRole("button", { name: "Expire my token now" }).click();
+    await waitForLogEntry(first, "The server now treats your access token as expired");
+    await first.getByRole("link", { name: "Posts", exact: true }).click();
+    await first.locator("#posts-status", { hasText: /after a silent token refresh/ }).waitFor();
+    await waitForLogEntry(second, "Token refresh shared by another tab");
+    await screenshot(second, "11-refresh-shared-by-other-tab");
+
     await first.getByRole("button", { name: "Log out", exact: true }).click();
     await signInHeading(first).waitFor();
     await first.getByText("You logged out.").waitFor();
@@ -194,7 +202,7 @@ test("logout in one tab logs out the other", async () => {
     await signInHeading(second).waitFor({ timeout: 10_000 });
     await second.getByText("Logged out by another tab.").waitFor();
     await waitForLogEntry(second, "Logged out by another tab");
-    await screenshot(second, "11-logged-out-by-other-tab");
+    await screenshot(second, "12-logged-out-by-other-tab");
 
     // And it stays that way after a reload: the server revoked the refresh cookie.
     await second.reload();
@@ -229,7 +237,7 @@ test("logout everywhere ends the session in another browser", async () => {
     await signInHeading(there).waitFor({ timeout: 10_000 });
     await there.getByText("The session ended.").waitFor();
     await waitForLogEntry(there, /POST \/auth\/refresh → 401/);
-    await screenshot(there, "12-session-ended-elsewhere");
+    await screenshot(there, "13-session-ended-elsewhere");
 
     await there.reload();
     await signInHeading(there).waitFor();
@@ -269,12 +277,12 @@ test("the layout holds on a phone-sized screen", async () => {
   try {
     await page.setViewportSize({ width: 390, height: 844 });
     await signInHeading(page).waitFor();
-    await screenshot(page, "13-mobile-signed-out");
+    await screenshot(page, "14-mobile-signed-out");
     await signInWithPassword(page, user.username, user.password);
     // Nothing wider than the viewport.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page overflows horizontally by ${overflow}px`);
-    await screenshot(page, "14-mobile-signed-in");
+    await screenshot(page, "15-mobile-signed-in");
     await page.getByRole("button", { name: "Log out", exact: true }).click();
     await signInHeading(page).waitFor();
     assert.deepEqual(unexpectedErrors(errors), []);
