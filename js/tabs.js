@@ -15,6 +15,9 @@
 
 const CLAIM_WINDOW_MS = 40;
 const HOLD_TTL_MS = 10_000;
+// A tab that had to wait for the lock waits this long (at most) for the previous holder's news:
+// the lock grant and the channel message travel separately, and the grant can come first.
+const NEWS_WAIT_MS = 300;
 
 const macrotask = () => new Promise((resolve) => setTimeout(resolve, 0));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,6 +30,8 @@ export class Tabs {
   #hooks;
   #listener;
   #fallback = null;
+  #news = 0;                // messages acted on (adopted tokens, logouts)
+  #newsWaiters = new Set();
 
   /**
    * @param {object} options createAuthClient options: channel, locks, clientId
@@ -77,20 +82,49 @@ export class Tabs {
       return; // the client was closed meanwhile
     }
     if (action.action === "lock") this.#fallback?.heard(action);
-    else if (action.action !== "ignore") this.#hooks.act(action);
+    else if (action.action !== "ignore") {
+      this.#hooks.act(action);
+      this.#news++;
+      for (const wake of this.#newsWaiters) wake();
+    }
   }
 
-  /** Runs `task` while no other tab of this profile runs one (the refresh). */
+  /** How many messages this tab has acted on: a mark for waitForNews. */
+  get news() {
+    return this.#news;
+  }
+
+  /** Resolves when a message is acted on after `mark`, or after `ms`. */
+  waitForNews(mark, ms = NEWS_WAIT_MS) {
+    if (this.#news !== mark || !this.#channel) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#newsWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#newsWaiters.add(done);
+    });
+  }
+
+  /**
+   * Runs `task(contended)` while no other tab of this profile runs one (the refresh).
+   * `contended`: another tab held the lock first, so it may have just refreshed and its news
+   * may still be on the way (see waitForNews).
+   */
   exclusive(task) {
-    // One macrotask inside the lock before the task: news another tab posted just before it
-    // released the lock is delivered first, so the task sees it (refreshGate) and skips.
-    const run = async () => {
-      await macrotask();
-      return task();
+    const run = (contended) => async () => {
+      await macrotask(); // news already queued is delivered before the task looks
+      return task(contended);
     };
-    if (this.#locks) return this.#locks.request(this.#lockName, run);
+    const locks = this.#locks;
+    if (locks) {
+      return locks.request(this.#lockName, { ifAvailable: true }, (lock) =>
+        lock ? run(false)() : locks.request(this.#lockName, run(true)));
+    }
     if (this.#fallback) return this.#fallback.run(run);
-    return run();
+    return run(false)();
   }
 
   /** pagehide: give up what this tab holds; close the channel only when the page is gone for good. */
@@ -156,8 +190,12 @@ class ChannelLock {
   }
 
   async run(task) {
+    let contended = false;
     for (;;) {
-      while (this.#holder && this.#now() < this.#holder.until) await this.#wait(this.#holder.until - this.#now());
+      while (this.#holder && this.#now() < this.#holder.until) {
+        contended = true;
+        await this.#wait(this.#holder.until - this.#now());
+      }
       this.#holder = null;
       const claim = { at: Date.now(), beaten: false };
       this.#claim = claim;
@@ -165,12 +203,13 @@ class ChannelLock {
       await sleep(CLAIM_WINDOW_MS);
       this.#claim = null;
       if (!claim.beaten) break;
+      contended = true;
       await sleep(CLAIM_WINDOW_MS * (1 + Math.random()));
     }
     this.#holding = true;
     this.#tabs.post("lock", { op: "held", ttl: HOLD_TTL_MS });
     try {
-      return await task();
+      return await task(contended)();
     } finally {
       this.giveUp();
     }

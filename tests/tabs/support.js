@@ -59,6 +59,8 @@ export class InProcessLocks {
 
   async request(name, ...rest) {
     const callback = rest.at(-1);
+    const options = rest.length > 1 ? rest[0] : {};
+    if (options.ifAvailable && this.#tails.has(name)) return callback(null);
     const previous = this.#tails.get(name) ?? Promise.resolve();
     let release;
     const mine = new Promise((resolve) => (release = resolve));
