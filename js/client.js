@@ -5,6 +5,7 @@
 import { init } from "./loader.js";
 import { callCore } from "./core.js";
 import { AuthError, requireType } from "./errors.js";
+import { Tabs } from "./tabs.js";
 import { describeResponse, send } from "./http.js";
 import { checkVerifier, discover, verifyTokenResponse } from "./oidc.js";
 
@@ -62,6 +63,7 @@ class Client {
   #listeners = new Map(EVENTS.map((e) => [e, new Set()]));
   #user = null;
   #refreshing = null; // the in-flight refresh, shared by everyone who joins it
+  #tabs; // other tabs of this profile: BroadcastChannel + cross-tab lock (js/tabs.js)
   #maxBytes;
   #cleanup = [];
 
@@ -71,6 +73,13 @@ class Client {
     this.#options = options;
     this.#io = io;
     this.#maxBytes = options.maxResponseBytes ?? 65536;
+    this.#tabs = new Tabs(options, {
+      encode: (type, extra) => this.#call("encodeTabMessage", { type, ...extra, ...this.#clock() }).message,
+      receive: (message) => this.#call("receiveTabMessage", { message, ...this.#clock() }),
+      act: (action) => this.#fromOtherTab(action),
+      now: () => this.#io.monotonicNow(),
+    });
+    this.#cleanup.push(() => this.#tabs.close());
     this.#watchPageLifecycle();
   }
 
@@ -116,8 +125,8 @@ class Client {
   }
 
   session() {
-    const { user, expiresIn, accessTokenClaims, refreshCount } = this.#call("info", this.#clock());
-    return { user, expiresIn, accessTokenClaims, refreshCount };
+    const { user, expiresIn, accessTokenClaims, refreshCount, tabMessages } = this.#call("info", this.#clock());
+    return { user, expiresIn, accessTokenClaims, refreshCount, tabMessages };
   }
 
   // ------------------------------------------------------------------ login
@@ -169,6 +178,7 @@ class Client {
   }
 
   #loggedIn(user, source) {
+    this.#tabs.post("logged_in"); // the other tabs adopt this token: logged in without a click
     this.#user = user;
     this.#emit("login", { user, source });
   }
@@ -200,7 +210,7 @@ class Client {
       }
       return null;
     }
-    this.#emit("login", { user: outcome.user, source: "restore" });
+    if (!outcome.shared) this.#emit("login", { user: outcome.user, source: "restore" }); // else fired on adoption
     return outcome.user;
   }
 
@@ -212,7 +222,13 @@ class Client {
     if (step.step === "join") return this.#refreshing;
     if (step.step === "unavailable") return Promise.resolve({ ended: true, user: null });
     const wasAuthenticated = this.#user !== null;
-    this.#refreshing = (async () => {
+    // Across tabs: one refresh at a time (js/tabs.js). Once this tab holds the lock, the core
+    // says whether another tab refreshed (its token was adopted) or logged out meanwhile.
+    const news = this.#tabs.news;
+    const flight = this.#tabs.exclusive(async (contended) => {
+      if (contended) await this.#tabs.waitForNews(news); // the previous holder's outcome
+      const { gate, user } = this.#call("refreshGate", { since: step.generation, ...this.#clock() });
+      if (gate !== "proceed") return { ended: gate === "ended", user, shared: true };
       let response;
       try {
         response = await this.#send(step.request);
@@ -223,13 +239,16 @@ class Client {
       }
       const outcome = this.#call("finishRefresh", { response, ...this.#clock() });
       this.#user = outcome.ended ? null : outcome.user;
+      if (!outcome.ended) this.#tabs.post("refreshed"); // before the lock is released
+      else if (wasAuthenticated) this.#tabs.post("session_ended");
       if (outcome.ended && wasAuthenticated) this.#emit("logout", { reason: "session_expired" });
       if (!outcome.ended) this.#emit("refresh", { expiresIn: this.session().expiresIn, source: "network" });
       return outcome;
-    })().finally(() => {
-      this.#refreshing = null;
+    }).finally(() => {
+      if (this.#refreshing === flight) this.#refreshing = null; // not a newer flight's
     });
-    return this.#refreshing;
+    this.#refreshing = flight;
+    return flight;
   }
 
   // A fresh Authorization header, refreshing first when the token has expired.
@@ -301,7 +320,8 @@ class Client {
     // Memory is wiped whatever the server said: a user who clicked "log out" is logged out here.
     this.#call("wipe");
     this.#user = null;
-    this.#emit("logout", { reason: "user" });
+    this.#tabs.post("logged_out");
+    this.#emit("logout", { reason: everywhere ? "everywhere" : "user" });
     if (failure) this.#emit("error", { error: failure });
     if (endSessionUrl) this.#io.navigate(endSessionUrl);
   }
@@ -325,6 +345,27 @@ class Client {
     this.#user = null;
   }
 
+  // ------------------------------------------------------------------ other tabs
+  // What another tab did, after the core validated it (src/tab_message.cpp). The core has
+  // already adopted the token or wiped this tab; here only the events.
+  #fromOtherTab(action) {
+    if (this.#handle === null) return;
+    if (action.action === "adopt") {
+      const previous = this.#user;
+      this.#user = action.user;
+      if (previous && previous.sub === action.user?.sub) {
+        this.#emit("refresh", { expiresIn: this.session().expiresIn, source: "other_tab" });
+      } else {
+        this.#emit("login", { user: action.user, source: "other_tab" });
+      }
+    } else if (action.action === "logout") {
+      this.#user = null;
+      if (action.wasAuthenticated) {
+        this.#emit("logout", { reason: action.type === "session_ended" ? "session_expired" : "other_tab" });
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ page lifecycle
   // No long timer (a throttled background tab would miss it): the token is checked lazily on
   // use, and when the page becomes visible again or the network comes back.
@@ -336,13 +377,19 @@ class Client {
       if (this.#call("authorization", this.#clock()).freshness !== "expired") return;
       this.#refresh().catch((error) => this.#emit("error", { error }));
     };
+    // bfcache: pagehide gives up the fallback lock; the channel stays open when the page is
+    // kept (persisted), so news sent meanwhile arrives on resume (or Chromium evicts the page).
+    // Web Locks are released by the browser. On pageshow the token is checked like on wake.
+    const hide = (event) => this.#tabs.pagehide(event.persisted === true);
     g.document.addEventListener("visibilitychange", wake);
     g.addEventListener("online", wake);
     g.addEventListener("pageshow", wake);
+    g.addEventListener("pagehide", hide);
     this.#cleanup.push(() => {
       g.document.removeEventListener("visibilitychange", wake);
       g.removeEventListener("online", wake);
       g.removeEventListener("pageshow", wake);
+      g.removeEventListener("pagehide", hide);
     });
   }
 }

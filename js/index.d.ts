@@ -142,9 +142,15 @@ export interface AuthClientOptions {
   /** Monotonic clock in ms (performance.now) for token lifetimes. */
   monotonicNow?: () => number;
   storage?: TransactionStorage;
-  /** Cross-tab channel; `null` disables it. Default: new BroadcastChannel("authwasm:" + clientId). */
+  /**
+   * Cross-tab channel; `null` disables it. Default in browsers: new BroadcastChannel("authwasm:" +
+   * clientId); none in Node (pass one to opt in).
+   */
   channel?: BroadcastChannelLike | null;
-  /** Cross-tab lock; default navigator.locks when present. */
+  /**
+   * Cross-tab lock around refreshes; default navigator.locks when present. `null` (or no Web
+   * Locks): a claim protocol over `channel` stands in (js/tabs.js).
+   */
   locks?: LockManagerLike | null;
   /** Called with the authorization URL instead of location.assign. */
   navigate?: (url: string) => void;
@@ -221,6 +227,11 @@ export interface RestoreOptions {
   returnTo?: string;
 }
 
+/**
+ * "user": logout() here; "everywhere": logout({ everywhere: true }) here; "other_tab": another
+ * tab of this browser logged out (either way); "session_expired": the server refused the
+ * refresh (invalid_grant), in this tab or in another one that told this one.
+ */
 export type LogoutReason = "user" | "session_expired" | "other_tab" | "everywhere";
 
 export interface AuthEvents {
@@ -237,6 +248,15 @@ export interface SessionInfo {
   /** Claims of the current access token when it is a JWT; never the token itself. */
   accessTokenClaims: Record<string, unknown> | null;
   refreshCount: number;
+  /** Cross-tab messages this client received, acted on, and ignored (by reason). */
+  tabMessages: TabMessageStats;
+}
+
+export interface TabMessageStats {
+  received: number;
+  acted: number;
+  ignored: { malformed: number; version: number; unknown_type: number; own: number; replay: number;
+             stale: number; rejected: number };
 }
 
 export interface AuthClient {
