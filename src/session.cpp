@@ -38,6 +38,7 @@ Result<Json> Session::accept_token_response(const HttpResponse& response, const 
   if (!tokens) return tokens.error();
   TokenSet& fresh = tokens.value();
   if (!fresh.refresh_token.empty()) refresh_token_ = fresh.refresh_token;
+  if (!expect.nonce.empty()) login_nonce_ = expect.nonce;  // a code exchange: a new login
   if (fresh.id_claims.is_null() && tokens_ && tokens_->id_claims.is_object()) {
     fresh.id_claims = tokens_->id_claims;  // a refresh may omit the ID token: keep the user
   }
@@ -72,6 +73,7 @@ Result<SessionChange> Session::finish_refresh(const HttpResponse& response, cons
   refresh_in_flight_ = false;
   IdTokenExpectations expect;
   if (tokens_ && tokens_->id_claims.is_object()) expect.previous = &tokens_->id_claims;
+  expect.original_nonce = login_nonce_;
   auto user = accept_token_response(response, expect, clock);
   if (!user) {
     if (user.error().code == ErrorCode::invalid_grant) {
@@ -101,7 +103,7 @@ ApiAction Session::classify_api_response(int attempt, unsigned sent_generation, 
 HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
   HttpRequest request = post(config_.endpoints.login, "include");
   request.headers.emplace_back("Content-Type", "application/json");
-  request.body = Json{{"username", username}, {"password", password}}.dump();
+  request.body = dump_json(Json{{"username", username}, {"password", password}});
   return request;
 }
 
@@ -150,6 +152,7 @@ void Session::wipe() {
     scrub(tokens_->refresh_token);
   }
   scrub(refresh_token_);
+  login_nonce_.clear();
   tokens_.reset();
   ++generation_;
   user_ = Json();

@@ -87,6 +87,7 @@ class Session {
   ClientConfig config_;
   std::optional<TokenSet> tokens_;
   std::string refresh_token_;  // memory mode; survives access-token replacement
+  std::string login_nonce_;    // the nonce of this tab's own login (OIDC Core §12.2 on refresh)
   Json user_;
   bool refresh_in_flight_ = false;
   unsigned refresh_count_ = 0;

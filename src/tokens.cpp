@@ -86,7 +86,8 @@ Result<Json> validate_id_token_claims(const ClientConfig& config, const Json& he
     if (get_string(claims, "sub") != get_string(prev, "sub")) return bad_id_token("refreshed ID token has another sub");
     if (get_string(claims, "iss") != get_string(prev, "iss")) return bad_id_token("refreshed ID token has another iss");
     if (claims["aud"] != prev.value("aud", Json())) return bad_id_token("refreshed ID token has another aud");
-    if (claims.contains("nonce") && prev.contains("nonce") && claims["nonce"] != prev["nonce"]) {
+    if (!expect.original_nonce.empty() && claims.contains("nonce") &&
+        get_string(claims, "nonce") != expect.original_nonce) {
       return bad_id_token("refreshed ID token has another nonce");
     }
   }

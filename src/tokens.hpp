@@ -29,6 +29,11 @@ struct TokenSet {
 struct IdTokenExpectations {
   std::string nonce;                 // required equal when non-empty (code exchange)
   const Json* previous = nullptr;    // claims of the ID token this one replaces (refresh)
+  // Refresh: the nonce of the login this refresh token descends from. §12.2 binds a refreshed
+  // ID token's nonce (when it has one) to the *original* authentication, which need not be
+  // the ID token `previous` points at: in memory mode a tab may have adopted another tab's
+  // tokens (another login, another nonce) while its refresh token stays its own.
+  std::string original_nonce;
 };
 
 // Maps a non-200 answer to the error the caller should see (RFC 6749 §5.2 names).

@@ -239,3 +239,38 @@ describe("ID token signatures (authwasm/verify) against the provider's JWKS", ()
     });
   }
 });
+
+describe("tabs in memory mode", () => {
+  test("tabs on one BroadcastChannel refresh concurrently without ever presenting the same refresh token", async () => {
+    const presented = new Map(); // refresh token → tab
+    const reused = [];
+    const spy = (name) => (input, init) => {
+      const body = init?.body ? new URLSearchParams(init.body) : null;
+      if (body?.get("grant_type") === "refresh_token") {
+        const token = body.get("refresh_token");
+        if (presented.has(token)) reused.push([name, presented.get(token)]);
+        presented.set(token, name);
+      }
+      return fetch(input, init);
+    };
+    const jar = new CookieJar();
+    const channels = [];
+    const open = (name) => {
+      const channel = new BroadcastChannel(`authwasm-oidc-test:${op.issuer}`);
+      channels.push(channel);
+      return loggedIn({ fetch: spy(name), channel, locks: null }, jar);
+    };
+    const a = await open("a");
+    const b = await open("b");
+    const c = await open("c");
+    for (let round = 0; round < 3; round++) {
+      const users = await Promise.all([a.auth.restore(), b.auth.restore(), c.auth.restore()]);
+      for (const user of users) assert.equal(user?.sub, "alice");
+    }
+    assert.deepEqual(reused, [], "a refresh token was presented twice");
+    assert.ok(presented.size >= 3);
+    assert.equal((await a.auth.userinfo()).sub, "alice"); // the grant is alive
+    for (const t of [a, b, c]) t.auth.close();
+    for (const channel of channels) channel.close();
+  });
+});

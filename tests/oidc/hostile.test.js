@@ -182,6 +182,12 @@ describe("hostile ID token claims (default module)", () => {
     assert.equal(c.auth.user.sub, "alice", "the session keeps its user");
     fake.claims = (n) => ({ ...claims(n), aud: [CLIENT, "x"], azp: CLIENT });
     await assert.rejects(c.auth.restore(), { code: "invalid_id_token" }); // another aud
+    fake.claims = (n) => ({ ...claims(n), iss: `${issuer}/other` });
+    await assert.rejects(c.auth.restore(), { code: "invalid_id_token" }); // another iss
+    fake.claims = () => ({ ...claims("not-the-login-nonce") });
+    await assert.rejects(c.auth.restore(), { code: "invalid_id_token" }); // another nonce
+    fake.claims = (n) => { const { nonce, ...rest } = claims(n); return rest; };
+    assert.equal((await c.auth.restore()).sub, "alice"); // §12.2: a refreshed ID token may omit nonce
     fake.claims = claims;
     assert.equal((await c.auth.restore()).sub, "alice");
   });
