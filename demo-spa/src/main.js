@@ -465,7 +465,6 @@ async function start() {
     app.fatal = `authwasm did not start: ${error.code ?? "error"}: ${error.message}`;
     return render({ focus: true });
   }
-  window.demo = { auth: app.auth }; // for poking around in the console
 
   // A logout this tab asked for is "user" or "everywhere", whatever the event says.
   const reasonOf = (reason) => (reason === "user" && app.loggingOut ? app.loggingOut : reason);

@@ -64,6 +64,13 @@ export async function signInWithPassword(page, username, password) {
   await waitForSignedIn(page, username);
 }
 
+/** A claim of the current access token, as the session panel shows it ("exp" → 1795356643). */
+export async function claimShown(page, name) {
+  const text = await page.locator("#claims dt", { hasText: new RegExp(`^${name}$`) })
+    .locator("xpath=following-sibling::dd[1]").innerText();
+  return /^\d+/.test(text) ? Number(/^\d+/.exec(text)[0]) : text;
+}
+
 /** The log entries' text, newest first. */
 export const logEntries = (page) => page.locator("#log li").allInnerTexts();
 

@@ -6,7 +6,7 @@ import { after, before, beforeEach, test } from "node:test";
 import { register } from "../server/server-process.js";
 import { launchChromium } from "../support/chromium.js";
 import {
-  buildDemo, logEntries, openDemo, readableStorage, screenshot, signInHeading, signInWithPassword,
+  buildDemo, claimShown, logEntries, openDemo, readableStorage, screenshot, signInHeading, signInWithPassword,
   startDemoServer, unexpectedErrors, waitForLogEntry, waitForSignedIn,
 } from "./demo-harness.js";
 
@@ -83,6 +83,9 @@ test("login through the redirect to the server's login page", KNOWN_BLOCKERS.red
     await page.locator('input[name="username"]').fill(user.username);
     await page.locator('input[name="password"]').fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForLoadState("load");
+    const answer = await page.locator("body").innerText();
+    assert.match(answer, /Wrong username or password\./, `the server's answer to the form: ${answer.slice(0, 300)}`);
     await page.getByRole("alert").getByText("Wrong username or password.").waitFor();
     await screenshot(page, "04-authorize-wrong-password");
 
@@ -160,14 +163,14 @@ test("an expired token is refreshed silently and the API call succeeds", async (
     await screenshot(page, "08-refresh-after-401");
 
     // 2. The token's own lifetime runs out: the next call gets a fresh token first.
-    const exp = await page.evaluate(() => window.demo.auth.session().accessTokenClaims.exp);
+    const exp = await claimShown(page, "exp");
     await page.waitForFunction((e) => Date.now() / 1000 > e + 1, exp, { timeout: (ACCESS_TTL + 5) * 1000, polling: 500 });
     await page.locator("#countdown", { hasText: "expired" }).waitFor();
     await screenshot(page, "09-token-expired");
     await page.getByRole("button", { name: "Reload posts" }).click();
     await page.locator("#posts-status", { hasText: /Loaded 3 posts .*after a silent token refresh/ }).waitFor();
     await page.locator("#refresh-count", { hasText: "2" }).waitFor();
-    const newExp = await page.evaluate(() => window.demo.auth.session().accessTokenClaims.exp);
+    const newExp = await claimShown(page, "exp");
     assert.ok(newExp > exp, "the session panel shows the new token's claims");
     const log = await logEntries(page);
     assert.ok(log.filter((e) => /Silent refresh/.test(e)).length >= 2, log.join("\n---\n"));
