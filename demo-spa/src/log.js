@@ -1,5 +1,6 @@
 // The event log: what authwasm did, and why, in the order it happened (newest first).
-// The list is role="log" (an implicit polite live region), so additions are announced.
+// The list sits in a role="log" polite live region, so additions are announced; it stays a
+// list (role="log" on the <ol> itself would take its list semantics away).
 import { clock, h } from "./dom.js";
 
 const MAX_ENTRIES = 200;

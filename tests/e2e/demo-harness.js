@@ -2,6 +2,7 @@
 // runs the real reference server serving it (tests/server/server-process.js), and drives
 // Debian's Chromium (tests/support/chromium.js). Screenshots go to test-results/screenshots/.
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,4 +91,19 @@ export function readableStorage(page) {
     local: JSON.stringify({ ...localStorage }),
     session: JSON.stringify({ ...sessionStorage }),
   }));
+}
+
+const axeScript = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/** axe-core's WCAG 2.1 A and AA violations on the page as it is now: [{ id, impact, help, nodes }]. */
+export async function accessibilityViolations(page) {
+  await page.addScriptTag({ path: axeScript });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+    }));
+  });
 }

@@ -6,7 +6,7 @@ import { after, before, beforeEach, test } from "node:test";
 import { register } from "../server/server-process.js";
 import { launchChromium } from "../support/chromium.js";
 import {
-  buildDemo, claimShown, logEntries, openDemo, readableStorage, screenshot, signInHeading, signInWithPassword,
+  accessibilityViolations, buildDemo, claimShown, logEntries, openDemo, readableStorage, screenshot, signInHeading, signInWithPassword,
   startDemoServer, unexpectedErrors, waitForLogEntry, waitForSignedIn,
 } from "./demo-harness.js";
 
@@ -268,6 +268,28 @@ test("registration: a taken name is refused clearly, a new one signs in", async 
     await waitForSignedIn(page, fresh);
     await waitForLogEntry(page, `Account "${fresh}" created`);
     await page.locator("#profile").getByText(fresh).waitFor();
+    assert.deepEqual(unexpectedErrors(errors), []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("no WCAG 2.1 A/AA violations that axe-core can find, signed out and signed in", async () => {
+  const user = await newUser("a11y");
+  const { page, errors } = await openDemo(browser.context, server.url, "/posts");
+  try {
+    await signInHeading(page).waitFor();
+    // With a field error showing, too.
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.locator("#password-error", { hasText: "Enter a username and a password." }).waitFor();
+    assert.deepEqual(await accessibilityViolations(page), [], "signed out");
+
+    await signInWithPassword(page, user.username, user.password);
+    await page.getByText("Hello from the reference server").waitFor();
+    assert.deepEqual(await accessibilityViolations(page), [], "signed in, posts");
+    await page.getByRole("link", { name: "Profile", exact: true }).click();
+    await page.locator("#profile").getByText(user.username).waitFor();
+    assert.deepEqual(await accessibilityViolations(page), [], "signed in, profile");
     assert.deepEqual(unexpectedErrors(errors), []);
   } finally {
     await page.close();
