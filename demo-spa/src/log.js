@@ -52,14 +52,14 @@ const LOGOUT_REASONS = {
   everywhere: ["Logged out everywhere",
     "POST /auth/logout-all revoked every session of this user, on every device. Other browsers lose their session at their next refresh."],
   session_expired: ["The session ended",
-    "The server refused the refresh cookie: it expired, was revoked (for example by \"log out everywhere\" elsewhere) or was reused. authwasm did not retry: a refused refresh is final."],
+    "The server refused the refresh cookie: it expired, was revoked (for example by “log out everywhere” elsewhere) or was reused. authwasm did not retry: a refused refresh is final."],
 };
 
 const NOTICES = {
   user: "You logged out.",
   everywhere: "You logged out everywhere: every session of this account, on every device, is over.",
   other_tab: "Logged out by another tab. Tabs of one browser share one session.",
-  session_expired: "The session ended. The server refused to renew it (it was revoked, for example by \"log out everywhere\" elsewhere, or it expired). Sign in again.",
+  session_expired: "The session ended. The server refused to renew it (it was revoked, for example by “log out everywhere” elsewhere, or it expired). Sign in again.",
 };
 export const logoutNotice = (reason) => NOTICES[reason] ?? `Logged out (${reason}).`;
 

@@ -91,7 +91,7 @@ function signInView() {
     h("h1", { id: "view-title", tabindex: "-1" }, "Sign in"),
     h("p", { class: "lead" },
       "authwasm keeps the access token in WebAssembly memory and the refresh token in an HttpOnly cookie, ",
-      "so no script — yours or an injected one — can read either from storage. Sign in, then watch the log on the right."),
+      "so no script — yours or an injected one — can read either from storage. Sign in, then watch the event log, “What authwasm did”."),
     notice,
     h("p", { class: "hint" }, "Demo account: ", h("strong", {}, "demo"), " / ", h("strong", {}, "demo-password")),
     h("div", { class: "signin-grid" }, redirectCard(), passwordCard(), registerCard()));
