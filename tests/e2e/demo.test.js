@@ -274,6 +274,17 @@ test("registration: a taken name is refused clearly, a new one signs in", async 
   }
 });
 
+test("opened as localhost, the demo moves to the issuer's origin", async () => {
+  const { page, errors } = await openDemo(browser.context, server.url.replace("127.0.0.1", "localhost"), "/posts");
+  try {
+    await page.waitForURL(`${server.url}/posts`);
+    await signInHeading(page).waitFor();
+    assert.deepEqual(unexpectedErrors(errors), []);
+  } finally {
+    await page.close();
+  }
+});
+
 test("no WCAG 2.1 A/AA violations that axe-core can find, signed out and signed in", async () => {
   const user = await newUser("a11y");
   const { page, errors } = await openDemo(browser.context, server.url, "/posts");
