@@ -2,6 +2,8 @@
 // tab calling the API at the moment its token expires (the goal is 1 in every case).
 // Real reference server (3-second access tokens, /debug/stats), the tests' page
 // (tests/tabs/page), headless Chromium via playwright-core. Prints figures; asserts nothing.
+// The "solo" rows are the baseline: the same tabs with channel: null, locks: null (each tab
+// refreshes on its own; the server's grace window is what keeps them logged in).
 //   node bench/tabs.mjs [cycles]   (default 4 cycles per tab count)
 import { copyFile, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,18 +21,19 @@ await symlink(join(repo, "js"), join(site, "js"));
 await symlink(join(repo, "dist"), join(site, "dist"));
 
 const rows = [];
-for (const count of [1, 2, 8]) {
+for (const [mode, count] of [["shared", 1], ["shared", 2], ["shared", 8], ["solo", 2], ["solo", 8]]) {
   const server = await startTabServer({ grace: 10, args: ["--static-dir", site] });
   const browser = await launchChromium();
   try {
     const pages = [];
     for (let i = 0; i < count; i++) {
       const page = await browser.context.newPage();
-      await page.goto(`${server.url}/`);
+      await page.goto(`${server.url}/${mode === "solo" ? "?solo" : ""}`);
       await page.waitForFunction(() => window.ready === true, null, { timeout: 20_000 });
       pages.push(page);
     }
     await pages[0].evaluate(() => window.auth.loginWithPassword("demo", "demo-password"));
+    if (mode === "solo") await Promise.all(pages.slice(1).map((p) => p.evaluate(() => window.auth.restore())));
     await Promise.all(pages.map((p) => p.waitForFunction(() => window.auth.user !== null, null, { timeout: 5000 })));
     const perCycle = [];
     let failed = 0;
@@ -46,7 +49,7 @@ for (const count of [1, 2, 8]) {
       perCycle.push((await stats(server)).refresh_requests - before.refresh_requests);
     }
     const ended = await stats(server);
-    rows.push({ tabs: count, cycles, perCycle, failed,
+    rows.push({ mode, tabs: count, cycles, perCycle, failed,
                 grace: ended.refresh_grace - started.refresh_grace, reuse: ended.refresh_reuse - started.refresh_reuse });
   } finally {
     await browser.close();
@@ -55,9 +58,9 @@ for (const count of [1, 2, 8]) {
 }
 await rm(site, { recursive: true, force: true });
 
-console.log("tabs  cycles  refresh requests per expiry        mean   failed calls  grace re-issues  reuse");
+console.log("mode    tabs  cycles  refresh requests per expiry        mean   failed calls  grace re-issues  reuse");
 for (const r of rows) {
   const mean = r.perCycle.reduce((a, b) => a + b, 0) / r.perCycle.length;
-  console.log(`${String(r.tabs).padStart(4)}  ${String(r.cycles).padStart(6)}  ${r.perCycle.join(", ").padEnd(33)}  ` +
+  console.log(`${r.mode.padEnd(6)}  ${String(r.tabs).padStart(4)}  ${String(r.cycles).padStart(6)}  ${r.perCycle.join(", ").padEnd(33)}  ` +
               `${mean.toFixed(2).padStart(5)}  ${String(r.failed).padStart(12)}  ${String(r.grace).padStart(15)}  ${String(r.reuse).padStart(5)}`);
 }
