@@ -182,6 +182,39 @@ describe("8 tabs in Chromium", () => {
     }
   });
 
+  test("tabs becoming visible after expiry (throttled background tabs) refresh once between them", async () => {
+    const list = live();
+    const left = Math.max(...(await Promise.all(list.map(session))).map((s) => s.expiresIn));
+    await sleep(left * 1000 + 30);
+    const before = await stats(server);
+    // No timer is involved: visibilitychange (and pageshow, online) check the token lazily.
+    await Promise.all(list.map((t) => t.page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")))));
+    await Promise.all(list.map((t) => t.page.waitForFunction(() => window.auth.session().expiresIn > 0, null, { timeout: 5000 })));
+    const after = await stats(server);
+    assert.equal(after.refresh_requests - before.refresh_requests, 1);
+    assert.equal(after.refresh_grace - before.refresh_grace, 0);
+  });
+
+  test("pagehide: the channel stays open for a bfcache (persisted) page, closes for a page that goes away", async () => {
+    // Synthetic page-transition events drive the client's handlers: a real back/forward-cache
+    // navigation is not exercised here. The other tab's login is the news to hear.
+    const [hidden, other] = live();
+    const received = () => hidden.page.evaluate(() => window.auth.session().tabMessages.received);
+    const login = () => other.page.evaluate(() => window.auth.loginWithPassword("demo", "demo-password"));
+    await hidden.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true })));
+    let before = await received();
+    await login();
+    await hidden.page.waitForFunction((n) => window.auth.session().tabMessages.received > n, before, { timeout: 2000 });
+    await hidden.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true })));
+    await hidden.page.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pagehide", { persisted: false })));
+    before = await received();
+    await login();
+    await other.page.evaluate(() => window.auth.logout());
+    await sleep(300); // nothing can arrive: there is no channel left to arrive on
+    assert.equal(await received(), before);
+    assert.notEqual(await user(hidden), null); // the logout did not reach the page that went away
+  });
+
   test("no page errors", () => {
     for (const tab of tabs) {
       assert.deepEqual(tab.errors.filter((e) => !/Failed to load resource/.test(e)), []);
