@@ -6,10 +6,6 @@
 
 namespace authwasm::server {
 
-std::string dump_json(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 namespace {
 JwkSet own_jwks(const SigningKey& key) {
   auto parsed = JwsKey::from_jwk(key.public_jwk());

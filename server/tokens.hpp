@@ -44,8 +44,4 @@ class TokenIssuer {
   JwkSet jwks_;
 };
 
-// nlohmann's dump() aborts on invalid UTF-8 when exceptions are off: always dump through this
-// (invalid sequences become U+FFFD).
-std::string dump_json(const Json& value);
-
 }  // namespace authwasm::server

@@ -95,7 +95,7 @@ Reply begin_login(Session& s, const Json& args) {
   }
   auto start = begin_authorization(s.config(), options);
   if (!start) return start.error();
-  return Json{{"url", start.value().url}, {"transaction", start.value().transaction.to_json().dump()}};
+  return Json{{"url", start.value().url}, {"transaction", dump_json(start.value().transaction.to_json())}};
 }
 
 Reply parse_redirect(Session& s, const Json& args) {
@@ -250,7 +250,7 @@ Reply userinfo_op(Session& s, const Json& args) {
 
 std::string call(std::string_view op, std::string_view args_json) {
   auto parsed = parse_json_object(args_json);
-  if (!parsed) return failure(bad_args("arguments must be a JSON object")).dump();
+  if (!parsed) return dump_json(failure(bad_args("arguments must be a JSON object")));
   const Json& args = parsed.value();
 
   using Stateless = Reply (*)(const Json&);
@@ -274,10 +274,10 @@ std::string call(std::string_view op, std::string_view args_json) {
     auto s = session_of(args);
     reply = s ? it2->second(*s.value(), args) : Reply(s.error());
   }
-  if (!reply) return failure(reply.error()).dump();
+  if (!reply) return dump_json(failure(reply.error()));
   Json out = std::move(reply).value();
   out["ok"] = true;
-  return out.dump();
+  return dump_json(out);
 }
 
 }  // namespace authwasm

@@ -53,9 +53,9 @@ Json verify(const Json& args) {
 
 std::string verifier_call(std::string_view op, std::string_view args_json) {
   auto args = parse_json_object(args_json);
-  if (!args) return failure(ErrorCode::invalid_argument, "arguments must be a JSON object").dump();
-  if (op == "verify") return verify(args.value()).dump();
-  return failure(ErrorCode::invalid_argument, "unknown operation").dump();
+  if (!args) return dump_json(failure(ErrorCode::invalid_argument, "arguments must be a JSON object"));
+  if (op == "verify") return dump_json(verify(args.value()));
+  return dump_json(failure(ErrorCode::invalid_argument, "unknown operation"));
 }
 
 }  // namespace authwasm

@@ -103,6 +103,10 @@ Result<Json> parse_json_object(std::string_view text, std::size_t max_depth) {
   return parsed;
 }
 
+std::string dump_json(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 std::optional<std::string> get_string(const Json& object, const char* name) {
   if (!object.is_object()) return std::nullopt;
   auto it = object.find(name);

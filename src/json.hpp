@@ -23,6 +23,11 @@ Result<Json> parse_json(std::string_view text, std::size_t max_depth = kMaxJsonD
 // Parse and require a JSON object at the top.
 Result<Json> parse_json_object(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
 
+// Serialises without ever aborting: text that is not valid UTF-8 (a percent-decoded byte, a
+// hostile server's string) becomes U+FFFD instead of nlohmann's type_error 316, which with
+// exceptions off would be std::abort() and kill the wasm module. Use it for every dump.
+std::string dump_json(const Json& value);
+
 // Checked member access: never at() (it throws) and never an unchecked get().
 std::optional<std::string> get_string(const Json& object, const char* name);
 std::optional<double> get_number(const Json& object, const char* name);

@@ -103,7 +103,7 @@ ApiAction Session::classify_api_response(int attempt, unsigned sent_generation, 
 HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
   HttpRequest request = post(config_.endpoints.login, "include");
   request.headers.emplace_back("Content-Type", "application/json");
-  request.body = Json{{"username", username}, {"password", password}}.dump();
+  request.body = dump_json(Json{{"username", username}, {"password", password}});
   return request;
 }
 

@@ -45,7 +45,7 @@ HttpResponse shared_token_response(const Json& token, double left_s) {
   HttpResponse response;
   response.status = 200;
   response.content_type = "application/json";
-  response.body = body.dump();
+  response.body = dump_json(body);
   return response;
 }
 
@@ -90,7 +90,7 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
     return make_error(ErrorCode::invalid_argument, "unknown tab message type");
   }
   ++tabs.next_seq;
-  return message.dump();
+  return dump_json(message);
 }
 
 TabAction receive_tab_message(Session& session, const Json& raw, const Clock& clock) {

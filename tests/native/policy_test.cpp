@@ -156,3 +156,10 @@ TEST(Api, HostileCallsAnswerTypedErrors) {
   call_ok("destroy", {{"handle", h}});
   EXPECT_EQ(call_code("info", {{"handle", h}}), "invalid_argument");
 }
+
+// Text that is not UTF-8 (a percent-decoded byte, a hostile server's string) must serialise
+// with U+FFFD, not abort the module as nlohmann's dump would with exceptions off.
+TEST(Json, DumpNeverAbortsOnInvalidUtf8) {
+  EXPECT_EQ(dump_json(Json("a\xFF" "b")), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(dump_json(Json{{"k", "\xC3"}}), "{\"k\":\"\xEF\xBF\xBD\"}");
+}
