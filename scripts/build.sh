@@ -4,6 +4,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+# One build at a time in this tree (npm start and npm test may run together): OpenSSL's source
+# directory and node_modules are replaced wholesale by the steps below.
+mkdir -p build
+exec 9>build/.build.lock
+flock 9
+
 bash scripts/ensure-system-deps.sh
 
 # npm packages: reinstall only when package-lock.json changed since the last install.

@@ -47,10 +47,11 @@ std::string render_login_page(const httplib::Request& req, const std::string& er
 <p class="sub">to continue to <strong>)" + client + R"(</strong></p>
 )" + error + R"(<form method="post" action="/authorize">
 )" + hidden + R"(<label for="username">Username</label>
-<input id="username" name="username" type="text" autocomplete="username" required autofocus value=")" +
-         username + R"(">
+<input id="username" name="username" type="text" autocomplete="username" required)" +
+         (error.empty() ? " autofocus" : "") + R"( value=")" + username + R"(">
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input id="password" name="password" type="password" autocomplete="current-password" required)" +
+         (error.empty() ? "" : " autofocus") + R"(>
 <button type="submit">Sign in</button>
 </form>
 </main>

@@ -116,7 +116,9 @@ void send_login_page(httplib::Response& res, const httplib::Request& req, int st
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Frame-Options", "DENY");
   res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  res.set_header("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer Chromium posts the form with `Origin: null`,
+  // which the Origin allow-list of POST /authorize (login CSRF defence) must refuse.
+  res.set_header("Referrer-Policy", "same-origin");
   res.set_content(render_login_page(req, error), "text/html; charset=utf-8");
 }
 

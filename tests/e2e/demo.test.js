@@ -26,13 +26,6 @@ after(async () => {
   await demo?.cleanup();
 });
 
-// Tests that cannot pass yet because of work outside demo-spa/ run as `todo` (reported, not
-// failing `npm test`); empty objects once the cause is fixed.
-const KNOWN_BLOCKERS = {
-  // The server's login page sends `Referrer-Policy: no-referrer`, so Chromium posts its form
-  // with `Origin: null`, and POST /authorize refuses that Origin with 403 access_denied.
-  redirect: { todo: "server: POST /authorize refuses the Origin: null its own login page causes" },
-};
 
 const newUser = (prefix) => register(server, `${prefix}-${Date.now().toString(36)}`);
 
@@ -67,7 +60,7 @@ test("a wrong password shows a clear message", async () => {
   }
 });
 
-test("login through the redirect to the server's login page", KNOWN_BLOCKERS.redirect, async () => {
+test("login through the redirect to the server's login page", async () => {
   const user = await newUser("redirect");
   const { page, errors } = await openDemo(browser.context, server.url, "/posts");
   try {
