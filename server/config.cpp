@@ -163,7 +163,7 @@ std::string usage() {
   --login-burst N        login attempts per (username, IP) burst                   [10]
   --login-per-minute N   login attempts per (username, IP) refill rate             [10]
   --register-burst N     registrations per IP: burst and per-minute refill          [50]
-  --threads N            HTTP worker threads                                       [16]
+  --threads N            HTTP worker threads                                       [64]
   --cleanup-interval S   purge expired rows every S seconds                        [60]
   --demo                 seed user demo/demo-password; enable POST /demo/expire-token
   --debug-stats          enable GET /debug/stats (test hook)

@@ -32,7 +32,9 @@ struct Config {
   int login_burst = 10;                  // token bucket per (username, IP)
   double login_per_minute = 10;
   int register_burst = 50;               // registrations per IP: burst and per-minute refill
-  int threads = 16;                      // HTTP worker threads (one per keep-alive connection)
+  // HTTP worker threads. cpp-httplib holds one per open keep-alive connection, and a browser
+  // keeps up to 6 open per origin: 16 served fewer than 3 busy browsers at once.
+  int threads = 64;
   int64_t cleanup_interval = 60;         // seconds between purges of expired rows
   std::size_t max_body = 16 * 1024;
 
