@@ -26,10 +26,10 @@ async function assembleSite() {
 let site, server, browser;
 const tabs = []; // { page, errors }
 
-async function openTab() {
+async function openTab(query = "") {
   const page = await browser.context.newPage();
   const errors = watchPageErrors(page);
-  await page.goto(`${server.url}/`);
+  await page.goto(`${server.url}/${query}`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 20_000 });
   const tab = { page, errors };
   tabs.push(tab);
@@ -213,6 +213,22 @@ describe("8 tabs in Chromium", () => {
     await sleep(300); // nothing can arrive: there is no channel left to arrive on
     assert.equal(await received(), before);
     assert.notEqual(await user(hidden), null); // the logout did not reach the page that went away
+  });
+
+  test("without Web Locks (channel claim fallback): 8 new tabs, 2 expiry cycles, 1 refresh each", async () => {
+    for (const tab of live()) await tab.page.close(); // one protocol per profile in this test
+    const fallback = [];
+    for (let i = 0; i < TABS; i++) fallback.push(await openTab("?nolocks"));
+    await fallback[0].page.evaluate(() => window.auth.loginWithPassword("demo", "demo-password"));
+    await waitForUserEverywhere(fallback);
+    for (let cycle = 1; cycle <= 2; cycle++) {
+      const before = await stats(server);
+      const statuses = await callAtExpiry(fallback);
+      const after = await stats(server);
+      assert.deepEqual(statuses, Array(TABS).fill(200), `cycle ${cycle}`);
+      assert.equal(after.refresh_requests - before.refresh_requests, 1, `cycle ${cycle}: refresh requests`);
+      assert.equal(after.refresh_grace - before.refresh_grace, 0, `cycle ${cycle}: grace re-issues`);
+    }
   });
 
   test("no page errors", () => {
