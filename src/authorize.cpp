@@ -37,8 +37,8 @@ std::string printable_ascii(const std::string& text) {
 }  // namespace
 
 Json Transaction::to_json() const {
-  return {{"v", 1}, {"state", state}, {"nonce", nonce}, {"verifier", verifier}, {"issuer", issuer},
-          {"clientId", client_id}, {"redirectUri", redirect_uri}, {"returnTo", return_to}};
+  return object({{"v", 1}, {"state", state}, {"nonce", nonce}, {"verifier", verifier}, {"issuer", issuer},
+          {"clientId", client_id}, {"redirectUri", redirect_uri}, {"returnTo", return_to}});
 }
 
 Result<Transaction> Transaction::from_json(std::string_view text) {

@@ -106,8 +106,8 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
 
 Json endpoints_json(const ClientConfig& config) {
   const Endpoints& e = config.endpoints;
-  return {{"authorization", e.authorization}, {"token", e.token}, {"userinfo", e.userinfo},
-          {"revocation", e.revocation}, {"endSession", e.end_session}, {"jwks", e.jwks}};
+  return object({{"authorization", e.authorization}, {"token", e.token}, {"userinfo", e.userinfo},
+          {"revocation", e.revocation}, {"endSession", e.end_session}, {"jwks", e.jwks}});
 }
 
 Result<Json> accept_userinfo(const Session& session, const HttpResponse& response) {

@@ -7,8 +7,8 @@ namespace authwasm {
 Json to_json(const HttpRequest& request) {
   Json headers = Json::object();
   for (const auto& [name, value] : request.headers) headers[name] = value;
-  Json out = {{"method", request.method}, {"url", request.url}, {"headers", std::move(headers)},
-              {"credentials", request.credentials}};
+  Json out = object({{"method", request.method}, {"url", request.url}, {"headers", std::move(headers)},
+              {"credentials", request.credentials}});
   if (!request.body.empty()) out["body"] = request.body;
   return out;
 }

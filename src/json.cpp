@@ -103,6 +103,12 @@ Result<Json> parse_json_object(std::string_view text, std::size_t max_depth) {
   return parsed;
 }
 
+Json object(std::initializer_list<Member> members) {
+  Json out = Json::object();
+  for (const auto& member : members) out[member.name] = member.value;
+  return out;
+}
+
 std::string dump_json(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

@@ -103,7 +103,7 @@ ApiAction Session::classify_api_response(int attempt, unsigned sent_generation, 
 HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
   HttpRequest request = post(config_.endpoints.login, "include");
   request.headers.emplace_back("Content-Type", "application/json");
-  request.body = dump_json(Json{{"username", username}, {"password", password}});
+  request.body = dump_json(object({{"username", username}, {"password", password}}));
   return request;
 }
 
@@ -160,8 +160,8 @@ void Session::wipe() {
 }
 
 Json Session::info(long long mono_ms) const {
-  Json out = {{"user", user_.is_object() ? user_ : Json()}, {"refreshCount", refresh_count_},
-              {"expiresIn", nullptr}, {"accessTokenClaims", nullptr}};
+  Json out = object({{"user", user_.is_object() ? user_ : Json()}, {"refreshCount", refresh_count_},
+              {"expiresIn", nullptr}, {"accessTokenClaims", nullptr}});
   if (tokens_) {
     const long long left = tokens_->expires_at_mono_ms - mono_ms;
     out["expiresIn"] = left > 0 ? left / 1000.0 : 0.0;

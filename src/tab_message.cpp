@@ -9,6 +9,11 @@
 namespace authwasm {
 namespace {
 
+auto last_seen(TabState& tabs, const std::string& sender) {
+  return std::find_if(tabs.last_seq.begin(), tabs.last_seq.end(),
+                      [&](const auto& entry) { return entry.first == sender; });
+}
+
 constexpr const char* kIgnoreNames[] = {"malformed", "version", "unknown_type", "own", "replay", "stale", "rejected"};
 constexpr std::size_t kSenderChars = 22;  // 16 random bytes, base64url
 constexpr std::size_t kMaxSendersRemembered = 64;
@@ -56,7 +61,7 @@ const char* to_string(TabIgnore why) { return kIgnoreNames[static_cast<int>(why)
 Json TabState::stats() const {
   Json ignored_by = Json::object();
   for (int i = 0; i < static_cast<int>(TabIgnore::kinds); ++i) ignored_by[kIgnoreNames[i]] = ignored[i];
-  return {{"received", received}, {"acted", acted}, {"ignored", std::move(ignored_by)}};
+  return object({{"received", received}, {"acted", acted}, {"ignored", std::move(ignored_by)}});
 }
 
 Result<std::string> encode_tab_message(Session& session, const std::string& type, const Json& extra,
@@ -120,7 +125,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
   }
   auto self = own_sender(tabs);
   if (self && self.value() == *from) return ignored(tabs, TabIgnore::own, "own message", *type);
-  auto last = tabs.last_seq.find(*from);
+  auto last = last_seen(tabs, *from);
   if (last != tabs.last_seq.end() && *seq <= last->second) return ignored(tabs, TabIgnore::replay, "seq not increasing", *type);
   const long long age_ms = clock.wall_ms - *at;
   if (age_ms > kMaxTabMessageAgeMs || age_ms < -kMaxTabMessageAgeMs) {
@@ -169,8 +174,13 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     action.kind = TabAction::adopt;
     action.user = std::move(user).value();
   }
-  tabs.last_seq[*from] = *seq;
-  if (tabs.last_seq.size() > kMaxSendersRemembered) tabs.last_seq.erase(tabs.last_seq.begin());
+  auto seen = last_seen(tabs, *from);
+  if (seen != tabs.last_seq.end()) {
+    seen->second = *seq;
+  } else {
+    tabs.last_seq.emplace_back(*from, *seq);
+    if (tabs.last_seq.size() > kMaxSendersRemembered) tabs.last_seq.erase(tabs.last_seq.begin());
+  }
   ++tabs.acted;
   return action;
 }
@@ -183,7 +193,7 @@ RefreshGate refresh_gate(const Session& session, unsigned since, long long mono_
 
 Json to_json(const TabAction& a) {
   static const char* const kinds[] = {"ignore", "adopt", "logout", "lock"};
-  Json out = {{"action", kinds[a.kind]}, {"type", a.type}};
+  Json out = object({{"action", kinds[a.kind]}, {"type", a.type}});
   switch (a.kind) {
     case TabAction::ignore:
       out["ignored"] = to_string(a.why);
