@@ -11,52 +11,18 @@
 // (src/id_token_verifier.cpp, src/jws_verify.cpp).
 import createAuthwasmVerifyModule from "../dist/authwasm-verify.js";
 import { AuthError } from "./errors.js";
+import { createWasmLoader } from "./wasm-loader.js";
 import { send } from "./http.js";
 
-let loading;
+const loadModule = createWasmLoader({
+  factory: createAuthwasmVerifyModule,
+  wasmUrl: new URL("../dist/authwasm-verify.wasm", import.meta.url),
+  label: "authwasm/verify",
+});
 
 /** @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, wasmModule?: WebAssembly.Module }} [options] */
 export async function loadVerifier(options = {}) {
-  loading ??= instantiate(options).catch((error) => {
-    loading = undefined;
-    throw error instanceof AuthError
-      ? error
-      : new AuthError("wasm_load_failed", `authwasm/verify: could not load its wasm module: ${error?.message ?? error}`, { cause: error });
-  });
-  return new Verifier(await loading);
-}
-
-function instantiate(options) {
-  return new Promise((resolve, reject) => {
-    createAuthwasmVerifyModule({
-      instantiateWasm(imports, receiveInstance) {
-        compile(options)
-          .then((module) => WebAssembly.instantiate(module, imports))
-          .then((instance) => receiveInstance(instance), reject);
-        return {};
-      },
-      onAbort(what) {
-        reject(new AuthError("wasm_abort", `authwasm/verify: the wasm module aborted: ${what}`));
-      },
-    }).then(resolve, reject);
-  });
-}
-
-async function compile({ wasmUrl, wasmBinary, wasmModule }) {
-  if (wasmModule) return wasmModule;
-  if (wasmBinary) return WebAssembly.compile(wasmBinary);
-  const url = new URL(wasmUrl ?? new URL("../dist/authwasm-verify.wasm", import.meta.url), import.meta.url);
-  if (url.protocol === "file:") {
-    const fsModule = "node:fs/promises";
-    const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule);
-    return WebAssembly.compile(await readFile(url));
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-  if (WebAssembly.compileStreaming && response.headers.get("content-type") === "application/wasm") {
-    return WebAssembly.compileStreaming(response);
-  }
-  return WebAssembly.compile(await response.arrayBuffer());
+  return new Verifier(await loadModule(options));
 }
 
 class Verifier {

@@ -4,26 +4,16 @@
 #include <gtest/gtest.h>
 
 #include "api.hpp"
+#include "api_calls.hpp"
 #include "json.hpp"
 #include "url.hpp"
 #include "www_authenticate.hpp"
 
 using namespace authwasm;
+using authwasm::testing::call_code;
+using authwasm::testing::call_ok;
 
 namespace {
-
-Json call_ok(const std::string& op, const Json& args) {
-  auto out = parse_json_object(call(op, args.dump()));
-  EXPECT_TRUE(out);
-  EXPECT_EQ(out.value()["ok"], true) << op << ": " << out.value().dump();
-  return out.value();
-}
-
-std::string call_code(const std::string& op, const Json& args) {
-  auto out = parse_json_object(call(op, args.dump())).value();
-  EXPECT_EQ(out["ok"], false) << op;
-  return get_string(out, "code").value_or("");
-}
 
 Json response(int status, const std::string& body, const std::string& type = "application/json") {
   return {{"status", status}, {"contentType", type}, {"body", body}};

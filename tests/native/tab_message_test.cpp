@@ -3,27 +3,17 @@
 #include <gtest/gtest.h>
 
 #include "api.hpp"
+#include "api_calls.hpp"
 #include "base64url.hpp"
 #include "json.hpp"
 
 using namespace authwasm;
+using authwasm::testing::call_code;
+using authwasm::testing::call_ok;
 
 namespace {
 
 constexpr long long kWall = 1'700'000'000'000;  // ms
-
-Json call_ok(const std::string& op, const Json& args) {
-  auto out = parse_json_object(call(op, args.dump()));
-  EXPECT_TRUE(out);
-  EXPECT_EQ(out.value()["ok"], true) << op << ": " << out.value().dump();
-  return out.value();
-}
-
-std::string call_code(const std::string& op, const Json& args) {
-  auto out = parse_json_object(call(op, args.dump())).value();
-  EXPECT_EQ(out["ok"], false) << op;
-  return get_string(out, "code").value_or("");
-}
 
 std::string jwt(const Json& claims) {
   return base64url_encode(R"({"alg":"ES256","typ":"JWT"})") + "." + base64url_encode(claims.dump()) + ".c2ln";
