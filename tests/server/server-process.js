@@ -13,6 +13,20 @@ export function freshDataDir() {
   return mkdtempSync(join(tmpdir(), "authwasm-server-test-"));
 }
 
+// A test that fails before stop() must not leave its server running: the child would keep
+// the test file's process alive, and the whole run would hang. Under node --test (which sets
+// NODE_TEST_CONTEXT in each file's process) a root-level hook kills what is left; elsewhere
+// (bench scripts) the servers die with the process.
+const running = new Set();
+const killRunning = () => {
+  for (const child of running) child.kill("SIGKILL");
+};
+process.once("exit", killRunning);
+if (process.env.NODE_TEST_CONTEXT) {
+  const { after } = await import("node:test");
+  after(killRunning);
+}
+
 /**
  * Starts the server and resolves once its first stdout line names the port.
  * @param {{ args?: string[], dataDir?: string, env?: object }} options
@@ -22,9 +36,13 @@ export async function startServer({ args = [], dataDir = freshDataDir(), env = {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit({ code, signal })));
+  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => {
+    running.delete(child);
+    resolveExit({ code, signal });
+  }));
   const url = await new Promise((resolveUrl, reject) => {
     let stdout = "";
     const timer = setTimeout(() => reject(new Error(`server did not start in 10 s; stderr: ${stderr}`)), 10_000);
