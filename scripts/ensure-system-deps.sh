@@ -8,6 +8,7 @@ packages=(
   libssl-dev nlohmann-json3-dev libgtest-dev    # core deps (native) + unit tests
   libcpp-httplib-dev libsqlite3-dev libargon2-dev  # reference server
   chromium                                      # browser tests (driven by playwright-core)
+  firefox-esr                                   # browser tests in a second engine (puppeteer-core, WebDriver BiDi)
   brotli gzip                                   # bench/size
   wrk                                           # bench/server
   dpkg-dev                                      # apt-get source

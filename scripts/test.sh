@@ -24,7 +24,7 @@ npx tsc -p tests/types
 
 echo "== JavaScript suites (node --test)"
 suites=()
-for dir in tests/node tests/client tests/package tests/browser tests/server tests/e2e tests/oidc tests/tabs; do
+for dir in tests/node tests/client tests/faults tests/package tests/consumers tests/react tests/browser tests/server tests/e2e tests/oidc tests/tabs; do
   [ -d "$dir" ] && suites+=("$dir")
 done
 node --test --test-concurrency=1 "${suites[@]}"
