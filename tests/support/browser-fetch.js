@@ -39,7 +39,7 @@ export function browserFetch({ origin, fetchImpl = globalThis.fetch } = {}) {
     const cookies = cookieHeader(url.pathname);
     if (cookies && credentials !== "omit") headers.set("cookie", cookies);
     const body = request.body ? await request.arrayBuffer() : undefined;
-    const response = await fetchImpl(url, { method: request.method, headers, body, redirect: "manual" });
+    const response = await fetchImpl(url, { method: request.method, headers, body, redirect: "manual", signal: request.signal });
     if (credentials !== "omit") store(response);
     return response;
   }
