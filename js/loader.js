@@ -8,6 +8,7 @@ import { createWasmLoader } from "./wasm-loader.js";
  */
 export const init = createWasmLoader({
   factory: createAuthwasmModule,
-  wasmUrl: new URL("../dist/authwasm.wasm", import.meta.url),
+  // A literal, so that bundlers emit the wasm and rewrite this line (js/wasm-loader.js).
+  defaultWasmUrl: () => new URL("../dist/authwasm.wasm", import.meta.url),
   label: "authwasm",
 });

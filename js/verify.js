@@ -16,7 +16,7 @@ import { send } from "./http.js";
 
 const loadModule = createWasmLoader({
   factory: createAuthwasmVerifyModule,
-  wasmUrl: new URL("../dist/authwasm-verify.wasm", import.meta.url),
+  defaultWasmUrl: () => new URL("../dist/authwasm-verify.wasm", import.meta.url),
   label: "authwasm/verify",
 });
 
@@ -37,8 +37,8 @@ class Verifier {
     return JSON.parse(this.#module.call("verify", JSON.stringify({ token, jwks })));
   }
 
-  async #fetchJwks(jwksUri, fetchImpl, maxResponseBytes) {
-    const request = { method: "GET", url: jwksUri, headers: { Accept: "application/json" }, credentials: "omit" };
+  async #fetchJwks(jwksUri, fetchImpl, maxResponseBytes, timeoutMs) {
+    const request = { method: "GET", url: jwksUri, headers: { Accept: "application/json" }, credentials: "omit", timeoutMs };
     return send(fetchImpl ?? globalThis.fetch.bind(globalThis), request, maxResponseBytes ?? 65536);
   }
 
@@ -47,18 +47,18 @@ class Verifier {
    * Rejects with AuthError `invalid_id_token` (alg, kid, signature) or `invalid_response`
    * (JWKS unusable); resolves with { alg, kid }.
    */
-  async verifyIdToken(idToken, { jwksUri, fetch, maxResponseBytes } = {}) {
+  async verifyIdToken(idToken, { jwksUri, fetch, maxResponseBytes, timeoutMs } = {}) {
     if (typeof idToken !== "string") throw new AuthError("invalid_argument", "idToken must be a string");
     if (typeof jwksUri !== "string") throw new AuthError("invalid_argument", "jwksUri must be a string");
     let jwks = this.#jwks.get(jwksUri);
     let fresh = false;
     if (!jwks) {
-      jwks = await this.#fetchJwks(jwksUri, fetch, maxResponseBytes);
+      jwks = await this.#fetchJwks(jwksUri, fetch, maxResponseBytes, timeoutMs);
       fresh = true;
     }
     let result = this.#verify(idToken, jwks);
     if (!result.ok && result.unknownKid && !fresh) { // key rotation: one refetch, never a loop
-      jwks = await this.#fetchJwks(jwksUri, fetch, maxResponseBytes);
+      jwks = await this.#fetchJwks(jwksUri, fetch, maxResponseBytes, timeoutMs);
       result = this.#verify(idToken, jwks);
     }
     if (!result.ok) {

@@ -1,17 +1,23 @@
 // Loading an Emscripten module once (sql.js initSqlJs style), shared by the core module and
-// the opt-in verifier. The wasm is located with new URL(..., import.meta.url) in the caller's
-// file (browsers, Vite and other bundlers resolve that literal); in Node the file is read
-// from disk, since fetch() cannot load file: URLs there.
+// the opt-in verifier. Where the wasm is (docs/toolchains.md):
+// - by default, `defaultWasmUrl()`: a literal `new URL("../dist/x.wasm", import.meta.url)` in
+//   the caller's file, the one form webpack 5, Vite and browsers all resolve (bundlers emit the
+//   file as an asset and rewrite the line). It is only evaluated when it is needed, so a bundle
+//   without `import.meta` (esbuild's iife) still loads when `wasmUrl` is given;
+// - `wasmUrl` from the app: resolved against the page's base URL, as fetch() would. This file
+//   never writes `new URL(<expression>, import.meta.url)`: webpack reads that as an asset
+//   reference built from an expression and breaks it ("Critical dependency");
+// - in Node the file is read from disk, since fetch() cannot load file: URLs there.
 import { AuthError } from "./errors.js";
 
 /**
  * A memoised loader: every call answers the same module; a failed load may be retried.
- * @param {{ factory: Function, wasmUrl: URL, label: string }} module
+ * @param {{ factory: Function, defaultWasmUrl: () => URL, label: string }} module
  */
-export function createWasmLoader({ factory, wasmUrl, label }) {
+export function createWasmLoader({ factory, defaultWasmUrl, label }) {
   let loading;
   return (options = {}) => {
-    loading ??= instantiate(factory, wasmUrl, label, options).catch((error) => {
+    loading ??= instantiate(factory, defaultWasmUrl, label, options).catch((error) => {
       loading = undefined;
       throw error instanceof AuthError
         ? error
@@ -21,11 +27,11 @@ export function createWasmLoader({ factory, wasmUrl, label }) {
   };
 }
 
-function instantiate(factory, defaultUrl, label, options) {
+function instantiate(factory, defaultWasmUrl, label, options) {
   return new Promise((resolve, reject) => {
     factory({
       instantiateWasm(imports, receiveInstance) {
-        compile(defaultUrl, options)
+        compile(defaultWasmUrl, label, options)
           .then((module) => WebAssembly.instantiate(module, imports))
           .then((instance) => receiveInstance(instance), reject);
         return {}; // exports arrive asynchronously through receiveInstance
@@ -37,10 +43,41 @@ function instantiate(factory, defaultUrl, label, options) {
   });
 }
 
-async function compile(defaultUrl, { wasmUrl, wasmBinary, wasmModule }) {
+async function compile(defaultWasmUrl, label, { wasmUrl, wasmBinary, wasmModule }) {
   if (wasmModule) return wasmModule;
   if (wasmBinary) return WebAssembly.compile(wasmBinary);
-  const url = new URL(wasmUrl ?? defaultUrl, import.meta.url);
+  const url = wasmUrl === undefined ? outsideViteDepsCache(defaultWasmUrl()) : resolveWasmUrl(wasmUrl, label);
+  try {
+    return await compileFrom(url);
+  } catch (error) {
+    throw new AuthError("wasm_load_failed", `${label}: could not load ${url}: ${error?.message ?? error}${hintFor(url, error)}`, { cause: error });
+  }
+}
+
+function resolveWasmUrl(wasmUrl, label) {
+  const base = globalThis.document?.baseURI ?? globalThis.location?.href;
+  try {
+    return new URL(String(wasmUrl), base);
+  } catch (error) {
+    const why = base ? "is not a URL" : "is not an absolute URL (outside a page there is no base URL)";
+    throw new AuthError("wasm_load_failed", `${label}: wasmUrl ${JSON.stringify(String(wasmUrl))} ${why}`, { cause: error });
+  }
+}
+
+/**
+ * Vite 7's dev server pre-bundles dependencies into <root>/node_modules/.vite/deps/ and serves
+ * them from there without the package's other files (vitejs/vite#8427): the literal URL then
+ * names /node_modules/.vite/dist/x.wasm, which answers index.html. The package's own copy is
+ * served at /node_modules/authwasm/dist/x.wasm. No other server puts a file under
+ * /node_modules/.vite/, so no other URL is changed.
+ * @param {URL} url
+ */
+export function outsideViteDepsCache(url) {
+  const match = /^(.*\/node_modules\/)\.vite\/(dist\/[\w.-]+\.wasm)$/.exec(url.pathname);
+  return match ? new URL(`${match[1]}authwasm/${match[2]}`, url) : url;
+}
+
+async function compileFrom(url) {
   if (url.protocol === "file:") {
     // Hidden from bundlers: this branch only runs in Node (and Deno/Bun).
     const fsModule = "node:fs/promises";
@@ -48,9 +85,24 @@ async function compile(defaultUrl, { wasmUrl, wasmBinary, wasmModule }) {
     return WebAssembly.compile(await readFile(url));
   }
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-  if (WebAssembly.compileStreaming && response.headers.get("content-type") === "application/wasm") {
+  if (!response.ok) throw new Error(`GET answered ${response.status}`);
+  const type = response.headers.get("content-type") ?? "";
+  if (/^text\/html\b/i.test(type)) throw new Error("GET answered an HTML page, not WebAssembly");
+  if (WebAssembly.compileStreaming && /^application\/wasm\b/i.test(type)) {
     return WebAssembly.compileStreaming(response);
   }
   return WebAssembly.compile(await response.arrayBuffer());
+}
+
+// What to do about the two failures a working app meets when deployed (README "Your toolchain").
+function hintFor(url, error) {
+  if (/Content Security Policy|unsafe-eval/i.test(String(error?.message))) {
+    return ". The page's Content-Security-Policy must allow WebAssembly: add 'wasm-unsafe-eval' to script-src";
+  }
+  if (/HTML page|answered 404/.test(String(error?.message))) {
+    return url.pathname.includes("/node_modules/")
+      ? ". The file is not served there: with Vite's dev server, add optimizeDeps: { exclude: [\"authwasm\"] } to vite.config.js"
+      : ". The file is not served there: serve the package's .wasm at that URL or pass init({ wasmUrl }) (docs/toolchains.md)";
+  }
+  return "";
 }
