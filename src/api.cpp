@@ -241,7 +241,11 @@ Reply refresh_gate_op(Session& s, const Json& args) {
 Reply discovery_request_op(const Json& args) {
   auto issuer = get_string(args, "issuer");
   if (!issuer) return bad_args("issuer must be a string");
-  return object({{"request", to_json(discovery_request(*issuer))}});
+  auto timeout = parse_timeout_ms(args);  // the client's option, before the rest is validated
+  if (!timeout) return timeout.error();
+  HttpRequest request = discovery_request(*issuer);
+  request.timeout_ms = timeout.value();
+  return object({{"request", to_json(request)}});
 }
 
 Reply apply_discovery_op(const Json& args) {
@@ -250,7 +254,9 @@ Reply apply_discovery_op(const Json& args) {
   return object({{"options", std::move(options).value()}});
 }
 
-Reply endpoints_op(Session& s, const Json&) { return object({{"endpoints", endpoints_json(s.config())}}); }
+Reply endpoints_op(Session& s, const Json&) {
+  return object({{"endpoints", endpoints_json(s.config())}, {"timeoutMs", s.config().timeout_ms}});
+}
 
 Reply userinfo_op(Session& s, const Json& args) {
   auto claims = accept_userinfo(s, response_of(args));

@@ -160,6 +160,7 @@ HttpRequest code_token_request(const ClientConfig& config, const std::string& co
   HttpRequest request;
   request.method = "POST";
   request.url = config.endpoints.token;
+  request.timeout_ms = config.timeout_ms;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
   request.body = form_encode({{"grant_type", "authorization_code"},
                               {"code", code},

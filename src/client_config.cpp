@@ -1,5 +1,7 @@
 #include "client_config.hpp"
 
+#include <algorithm>
+
 #include "url.hpp"
 
 namespace authwasm {
@@ -8,6 +10,13 @@ namespace {
 Error config_error(std::string message) { return make_error(ErrorCode::configuration, std::move(message)); }
 
 }  // namespace
+
+Result<long long> parse_timeout_ms(const Json& options) {
+  if (!options.is_object() || !options.contains("timeoutSeconds")) return kDefaultTimeoutMs;
+  auto seconds = get_number(options, "timeoutSeconds");
+  if (!seconds || !(*seconds > 0) || *seconds > 300) return config_error("timeoutSeconds must be a number, 0 < s <= 300");
+  return std::max(1LL, static_cast<long long>(*seconds * 1000));
+}
 
 Result<ClientConfig> parse_client_config(const Json& options) {
   if (!options.is_object()) return config_error("options must be an object");
@@ -44,6 +53,9 @@ Result<ClientConfig> parse_client_config(const Json& options) {
     if (!leeway || *leeway < 0 || *leeway > 600) return config_error("leewaySeconds must be 0..600");
     config.leeway_ms = static_cast<long long>(*leeway * 1000);
   }
+  auto timeout = parse_timeout_ms(options);
+  if (!timeout) return timeout.error();
+  config.timeout_ms = timeout.value();
   if (options.contains("maxResponseBytes")) {
     auto cap = get_number(options, "maxResponseBytes");
     if (!cap || *cap < 1024 || *cap > 16 * 1024 * 1024) return config_error("maxResponseBytes must be 1024..16777216");

@@ -10,6 +10,7 @@ Json to_json(const HttpRequest& request) {
   Json out = object({{"method", request.method}, {"url", request.url}, {"headers", std::move(headers)},
               {"credentials", request.credentials}});
   if (!request.body.empty()) out["body"] = request.body;
+  if (request.timeout_ms > 0) out["timeoutMs"] = request.timeout_ms;
   return out;
 }
 

@@ -18,6 +18,9 @@ struct HttpRequest {
   // fetch()'s credentials mode: "include" sends and accepts cookies cross-origin (the
   // HttpOnly refresh cookie), "same-origin", or "omit" (OpenID Providers: no cookies).
   std::string credentials = "same-origin";
+  // The deadline js/ enforces with an AbortSignal (client option timeoutSeconds): past it the
+  // call fails with `timeout` and nothing changes. 0: none.
+  long long timeout_ms = 0;
 };
 
 // Only what the client looks at. JS caps the body before handing it over.

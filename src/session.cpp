@@ -1,13 +1,16 @@
 #include "session.hpp"
 
+#include <algorithm>
+
 #include "jwt.hpp"
 #include "url.hpp"
 
 namespace authwasm {
 namespace {
 
-HttpRequest post(const std::string& url, const char* credentials) {
+HttpRequest post(const ClientConfig& config, const std::string& url, const char* credentials) {
   HttpRequest request;
+  request.timeout_ms = config.timeout_ms;
   request.method = "POST";
   request.url = url;
   request.credentials = credentials;
@@ -27,9 +30,13 @@ Json user_from(const TokenSet& tokens) {
 
 }  // namespace
 
+// The leeway refreshes a token before the server would refuse it (clock skew, time in
+// flight), but never more than half of the token's own lifetime: a token that lives 2 s is
+// used for 1 s, not declared expired on arrival (README "Short-lived tokens").
 Freshness Session::freshness(long long mono_ms) const {
   if (!tokens_) return Freshness::none;
-  return mono_ms + config_.leeway_ms < tokens_->expires_at_mono_ms ? Freshness::fresh : Freshness::expired;
+  const long long leeway = std::min(config_.leeway_ms, tokens_->lifetime_ms / 2);
+  return mono_ms + leeway < tokens_->expires_at_mono_ms ? Freshness::fresh : Freshness::expired;
 }
 
 Result<Json> Session::accept_token_response(const HttpResponse& response, const IdTokenExpectations& expect,
@@ -55,10 +62,10 @@ RefreshStep Session::begin_refresh() {
     return step;
   }
   if (config_.refresh == RefreshMode::cookie) {
-    step.request = post(config_.endpoints.refresh, "include");  // the HttpOnly cookie rides along
+    step.request = post(config_, config_.endpoints.refresh, "include");  // the HttpOnly cookie rides along
   } else {
     if (refresh_token_.empty()) return step;  // unavailable: nothing to refresh with
-    step.request = post(config_.endpoints.token, "omit");
+    step.request = post(config_, config_.endpoints.token, "omit");
     step.request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     step.request.body = form_encode({{"grant_type", "refresh_token"},
                                      {"refresh_token", refresh_token_},
@@ -101,7 +108,7 @@ ApiAction Session::classify_api_response(int attempt, unsigned sent_generation, 
 }
 
 HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
-  HttpRequest request = post(config_.endpoints.login, "include");
+  HttpRequest request = post(config_, config_.endpoints.login, "include");
   request.headers.emplace_back("Content-Type", "application/json");
   request.body = dump_json(object({{"username", username}, {"password", password}}));
   return request;
@@ -112,14 +119,14 @@ std::vector<HttpRequest> Session::logout_requests(bool everywhere, long long mon
   if (config_.refresh == RefreshMode::cookie) {
     if (everywhere && !config_.endpoints.logout_all.empty()) {
       if (auto bearer = authorization(mono_ms)) {
-        HttpRequest all = post(config_.endpoints.logout_all, "include");
+        HttpRequest all = post(config_, config_.endpoints.logout_all, "include");
         all.headers.emplace_back("Authorization", bearer.value());
         requests.push_back(std::move(all));
       }
     }
-    if (!config_.endpoints.logout.empty()) requests.push_back(post(config_.endpoints.logout, "include"));
+    if (!config_.endpoints.logout.empty()) requests.push_back(post(config_, config_.endpoints.logout, "include"));
   } else if (!refresh_token_.empty() && !config_.endpoints.revocation.empty()) {
-    HttpRequest revoke = post(config_.endpoints.revocation, "omit");  // RFC 7009 §2.1
+    HttpRequest revoke = post(config_, config_.endpoints.revocation, "omit");  // RFC 7009 §2.1
     revoke.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     revoke.body = form_encode({{"token", refresh_token_},
                                {"token_type_hint", "refresh_token"},

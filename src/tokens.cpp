@@ -47,12 +47,19 @@ Error token_error_from_response(const HttpResponse& response) {
   std::string message = "HTTP " + std::to_string(response.status);
   if (!error.empty()) message += " " + error;
   if (!description.empty()) message += ": " + description;
-  // A definite refusal of the grant ends the session; anything else keeps it (RFC 6749 §5.2).
-  if (error == "invalid_grant" || (response.status == 401 && error.empty())) {
-    return make_error(ErrorCode::invalid_grant, message);
+  // RFC 6749 §5.2. Errors that blame the client's configuration, not the user's grant, keep the
+  // session and say so; any other 400/401 refuses the credentials or the grant, whatever the
+  // server calls it (invalid_grant, invalid_credentials, access_denied, none): the password
+  // was wrong, or the refresh token is dead and the session over. 5xx, 429 and anything else
+  // are the server's trouble: retry later, the session is kept (js/ adds Retry-After).
+  static const char* const client_faults[] = {"invalid_client", "unauthorized_client", "unsupported_grant_type",
+                                              "invalid_request", "invalid_scope"};
+  for (const char* fault : client_faults) {
+    if (error == fault) return make_error(ErrorCode::configuration, message);
   }
   if (error == "login_required" || error == "interaction_required") return make_error(ErrorCode::login_required, message);
-  if (error == "invalid_client" || error == "unauthorized_client") return make_error(ErrorCode::configuration, message);
+  if (response.status == 400 || response.status == 401) return make_error(ErrorCode::invalid_grant, message);
+  if (response.status == 403) return make_error(ErrorCode::configuration, message + " (origin or client not allowed)");
   return make_error(ErrorCode::server_error, message);
 }
 
@@ -115,8 +122,8 @@ Result<TokenSet> parse_token_response(const ClientConfig& config, const HttpResp
   if (!expires_in || *expires_in <= 0 || *expires_in > 366.0 * 24 * 3600) {
     return bad_response("expires_in must be a positive number of seconds");
   }
-  tokens.expires_in_s = static_cast<long long>(*expires_in);
-  tokens.expires_at_mono_ms = clock.mono_ms + static_cast<long long>(*expires_in * 1000);
+  tokens.lifetime_ms = static_cast<long long>(*expires_in * 1000);
+  tokens.expires_at_mono_ms = clock.mono_ms + tokens.lifetime_ms;
   if (body.contains("scope")) {
     auto scope = get_string(body, "scope");
     if (!scope) return bad_response("scope must be a string");

@@ -18,7 +18,7 @@ struct Clock {
 
 struct TokenSet {
   std::string access_token;
-  long long expires_in_s = 0;
+  long long lifetime_ms = 0;         // expires_in as it arrived (bounds the leeway: Session::freshness)
   long long expires_at_mono_ms = 0;
   std::string scope;
   std::string id_token;

@@ -89,13 +89,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!cut && cut.error().code == ErrorCode::invalid_response, "a truncated body is refused");
   }
 
-  // Error answers (RFC 6749 §5.2): only invalid_grant, or a bare 401, ends a session.
-  for (int status : {400, 401, 503}) {
+  // Error answers (RFC 6749 §5.2): a 400/401 refuses the grant unless its error blames the
+  // client (configuration) or asks for a login; 5xx never ends a session.
+  for (int status : {400, 401, 403, 429, 503}) {
     const Error e = token_error_from_response(HttpResponse{status, "application/json", "", body, false});
     fuzz::check_error(e);
     auto parsed = parse_json_object(body);
     const std::string error = parsed ? get_string(parsed.value(), "error").value_or("") : "";
-    FUZZ_CHECK((e.code == ErrorCode::invalid_grant) == (error == "invalid_grant" || (status == 401 && error.empty())),
+    const bool blames_client = error == "invalid_client" || error == "unauthorized_client" ||
+                               error == "unsupported_grant_type" || error == "invalid_request" || error == "invalid_scope";
+    const bool asks_login = error == "login_required" || error == "interaction_required";
+    FUZZ_CHECK((e.code == ErrorCode::invalid_grant) == ((status == 400 || status == 401) && !blames_client && !asks_login),
                "invalid_grant exactly for a definite refusal");
     FUZZ_CHECK(e.code == ErrorCode::invalid_grant || e.code == ErrorCode::login_required ||
                e.code == ErrorCode::configuration || e.code == ErrorCode::server_error, "error answer codes");

@@ -101,6 +101,65 @@ TEST(Session, ExpiryUsesTheMonotonicClockAndLeeway) {
   EXPECT_FALSE(call_ok("authorization", {{"handle", h}, {"mono", 31000}}).contains("header"));
 }
 
+// Short-lived tokens with the default leeway (30 s): the leeway is capped at half the token's
+// lifetime, so a 2 s token is fresh for 1 s after it arrived instead of expired on arrival.
+TEST(Session, LeewayIsBoundedByHalfTheTokensLifetime) {
+  const auto h = new_client();
+  call_ok("beginRefresh", {{"handle", h}});
+  call_ok("finishRefresh", {{"handle", h}, {"mono", 1000},
+                            {"response", response(200, R"({"access_token":"at","token_type":"Bearer","expires_in":2})")}});
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 1000}})["freshness"], "fresh");
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 1999}})["freshness"], "fresh");
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 2000}})["freshness"], "expired");
+  // A long-lived token keeps the whole leeway: 120 s from mono 0 is fresh until 90 s.
+  call_ok("beginRefresh", {{"handle", h}});
+  call_ok("finishRefresh", {{"handle", h}, {"mono", 0},
+                            {"response", response(200, R"({"access_token":"at","token_type":"Bearer","expires_in":120})")}});
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 89999}})["freshness"], "fresh");
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 90000}})["freshness"], "expired");
+}
+
+// Every request the core describes carries the client's deadline (js/http.js enforces it).
+TEST(Session, EveryDescribedRequestHasTheDeadline) {
+  const auto h = new_client();
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", h}})["request"]["timeoutMs"], 10000);
+  EXPECT_EQ(call_ok("passwordLoginRequest", {{"handle", h}, {"username", "u"}, {"password", "p"}})["request"]["timeoutMs"], 10000);
+  EXPECT_EQ(call_ok("discoveryRequest", {{"issuer", "https://idp.example"}})["request"]["timeoutMs"], 10000);
+  EXPECT_EQ(call_ok("discoveryRequest", {{"issuer", "https://idp.example"}, {"timeoutSeconds", 0.25}})["request"]["timeoutMs"], 250);
+  const auto quick = *get_int(call_ok("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
+                                                              {"timeoutSeconds", 2.5}}}}), "handle");
+  for (const auto& r : call_ok("logoutRequests", {{"handle", quick}})["requests"]) EXPECT_EQ(r["timeoutMs"], 2500);
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", quick}})["request"]["timeoutMs"], 2500);
+  for (const Json bad : {Json(0), Json(-1), Json(301), Json("10"), Json(nullptr)}) {
+    EXPECT_EQ(call_code("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
+                                                {"timeoutSeconds", bad}}}}), "configuration") << bad.dump();
+    EXPECT_EQ(call_code("discoveryRequest", {{"issuer", "https://idp.example"}, {"timeoutSeconds", bad}}), "configuration");
+  }
+}
+
+// RFC 6749 §5.2 at the login and token endpoints: a 400/401 refusal is invalid_grant whatever
+// the server calls it; errors that blame the client are configuration; 5xx/429 server_error.
+TEST(Session, TokenEndpointErrorMapping) {
+  const auto h = new_client();
+  auto login_error = [&](int status, const std::string& body) {
+    return call_code("acceptLoginResponse", {{"handle", h}, {"response", response(status, body)}});
+  };
+  EXPECT_EQ(login_error(401, R"({"error":"invalid_credentials"})"), "invalid_grant");
+  EXPECT_EQ(login_error(400, R"({"error":"invalid_grant"})"), "invalid_grant");
+  EXPECT_EQ(login_error(401, R"({"error":"access_denied"})"), "invalid_grant");
+  EXPECT_EQ(login_error(400, "not json"), "invalid_grant");
+  EXPECT_EQ(login_error(401, ""), "invalid_grant");
+  EXPECT_EQ(login_error(401, R"({"error":"invalid_client"})"), "configuration");
+  EXPECT_EQ(login_error(400, R"({"error":"unsupported_grant_type"})"), "configuration");
+  EXPECT_EQ(login_error(400, R"({"error":"invalid_request"})"), "configuration");
+  EXPECT_EQ(login_error(403, R"({"error":"access_denied"})"), "configuration");
+  EXPECT_EQ(login_error(400, R"({"error":"login_required"})"), "login_required");
+  EXPECT_EQ(login_error(429, R"({"error":"too_many_requests"})"), "server_error");
+  EXPECT_EQ(login_error(503, "busy"), "server_error");
+  EXPECT_EQ(login_error(500, R"({"error":"invalid_grant"})"), "server_error");  // 5xx: never ends a session
+  EXPECT_EQ(login_error(302, ""), "server_error");
+}
+
 TEST(Session, RetryOnceAndGenerations) {
   const auto h = new_client();
   call_ok("beginRefresh", {{"handle", h}});
