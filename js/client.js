@@ -7,6 +7,7 @@ import { callCore } from "./core.js";
 import { AuthError, requireType } from "./errors.js";
 import { Tabs } from "./tabs.js";
 import { describeResponse, send } from "./http.js";
+import { abortable, checkSignal } from "./abort.js";
 import { checkVerifier, discover, verifyTokenResponse } from "./oidc.js";
 
 const EVENTS = ["login", "logout", "refresh", "error"];
@@ -187,9 +188,9 @@ class Client {
   // checks its claims (src/tokens.cpp).
   async #verifySignature(response) {
     if (!this.#io.verifier) return;
-    const { endpoints } = this.#call("endpoints");
+    const { endpoints, timeoutMs } = this.#call("endpoints");
     await verifyTokenResponse(this.#io.verifier, response, {
-      jwksUri: endpoints.jwks, fetch: this.#io.fetch, maxResponseBytes: this.#maxBytes });
+      jwksUri: endpoints.jwks, fetch: this.#io.fetch, maxResponseBytes: this.#maxBytes, timeoutMs });
   }
 
   get #silentKey() {
@@ -247,15 +248,18 @@ class Client {
     }).finally(() => {
       if (this.#refreshing === flight) this.#refreshing = null; // not a newer flight's
     });
+    flight.catch(() => {}); // every caller may have given up (abort): not an unhandled rejection
     this.#refreshing = flight;
     return flight;
   }
 
-  // A fresh Authorization header, refreshing first when the token has expired.
-  async #authorization() {
+  // A fresh Authorization header, refreshing first when the token has expired. An abort ends
+  // this caller's wait at once; the refresh itself goes on for the others (js/abort.js).
+  async #authorization(signal) {
+    if (signal?.aborted) throw signal.reason;
     let auth = this.#call("authorization", this.#clock());
     if (auth.freshness === "expired") {
-      const outcome = await this.#refresh();
+      const outcome = await abortable(this.#refresh(), signal);
       if (outcome.ended) throw new AuthError("invalid_grant", "the session has ended; log in again");
       auth = this.#call("authorization", this.#clock());
     }
@@ -263,14 +267,18 @@ class Client {
     return auth;
   }
 
-  async getAccessToken() {
-    return (await this.#authorization()).header.slice("Bearer ".length);
+  async getAccessToken(options = {}) {
+    const signal = checkSignal(options?.signal, "options.signal");
+    return (await this.#authorization(signal)).header.slice("Bearer ".length);
   }
 
+  // The resource request is the caller's: it runs with the caller's signal (init.signal or the
+  // Request's) and no deadline of authwasm's; an abort rejects with the signal's reason.
   async fetch(input, init) {
     const original = new Request(input, init);
-    let auth = await this.#authorization();
-    let response = await this.#fetchWith(original.clone(), auth.header);
+    const signal = original.signal;
+    let auth = await this.#authorization(signal);
+    let response = await this.#fetchWith(original.clone(), auth.header, signal);
     const { action } = this.#call("classifyApiResponse", {
       attempt: 1,
       generation: auth.generation,
@@ -279,20 +287,21 @@ class Client {
     });
     if (action === "deliver") return response;
     if (action === "refresh_and_retry") {
-      const outcome = await this.#refresh();
+      const outcome = await abortable(this.#refresh(), signal);
       if (outcome.ended) return response; // the 401 is the caller's answer; logout has fired
     }
     auth = this.#call("authorization", this.#clock());
     if (auth.freshness !== "fresh") return response;
     await response.body?.cancel().catch(() => {});
-    return this.#fetchWith(original, auth.header); // exactly one retry (RFC 6750 §3.1)
+    return this.#fetchWith(original, auth.header, signal); // exactly one retry (RFC 6750 §3.1)
   }
 
-  async #fetchWith(request, authorization) {
+  async #fetchWith(request, authorization, signal) {
     request.headers.set("Authorization", authorization);
     try {
-      return await this.#io.fetch(request);
+      return await abortable(this.#io.fetch(request), signal); // also when an injected fetch ignores it
     } catch (cause) {
+      if (signal.aborted) throw signal.reason;
       throw new AuthError("network", `${request.method} ${request.url} got no answer: ${cause?.message ?? cause}`, { cause });
     }
   }
@@ -328,12 +337,21 @@ class Client {
 
   // OIDC Core §5.3: the UserInfo claims, through fetch() (Bearer, one refresh + retry on a
   // 401), accepted only when their `sub` is the logged-in user's (§5.3.2, src/discovery.cpp).
+  // The request has the client's deadline like every other request to the provider.
   async userinfo() {
-    const { endpoints } = this.#call("endpoints");
+    const { endpoints, timeoutMs } = this.#call("endpoints");
     if (!endpoints.userinfo) throw new AuthError("configuration", "the provider has no userinfo endpoint");
-    const response = await this.fetch(endpoints.userinfo, {
-      headers: { Accept: "application/json" }, credentials: "omit", cache: "no-store" });
-    const described = await describeResponse(response, this.#maxBytes);
+    const deadline = AbortSignal.timeout(timeoutMs);
+    let described;
+    try {
+      const response = await this.fetch(endpoints.userinfo, {
+        headers: { Accept: "application/json" }, credentials: "omit", cache: "no-store", signal: deadline });
+      described = await abortable(describeResponse(response, this.#maxBytes), deadline);
+    } catch (error) {
+      if (!deadline.aborted) throw error;
+      throw new AuthError("timeout", `GET ${endpoints.userinfo} did not answer within ${timeoutMs} ms`,
+        { cause: { url: endpoints.userinfo, timeoutMs } });
+    }
     return this.#call("acceptUserinfo", { response: described }).claims;
   }
 

@@ -4,7 +4,12 @@ import { AuthError } from "./errors.js";
 
 export function callCore(module, op, args) {
   const result = JSON.parse(module.call(op, JSON.stringify(args)));
-  if (!result.ok) throw new AuthError(result.code, result.message);
+  if (!result.ok) {
+    // A refused server answer: its status and Retry-After go along as the error's cause.
+    const response = args?.response;
+    const cause = response ? { status: response.status, retryAfter: response.retryAfter } : undefined;
+    throw new AuthError(result.code, result.message, cause ? { cause } : undefined);
+  }
   return result;
 }
 

@@ -1,7 +1,31 @@
 // Runs the requests the core describes, and hands responses back in the shape it reads.
+// Every such request has a deadline (request.timeoutMs, from the client's timeoutSeconds):
+// past it the request is aborted and the call fails with AuthError "timeout", whether or not
+// the fetch implementation honours the signal. Nothing is retried here.
 import { AuthError } from "./errors.js";
 
+const DEFAULT_TIMEOUT_MS = 10_000; // src/client_config.hpp kDefaultTimeoutMs
+
 export async function send(fetchImpl, request, maxBytes) {
+  const timeoutMs = request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_TIMEOUT_MS;
+  const controller = new AbortController();
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new AuthError("timeout", `${request.method} ${request.url} did not answer within ${timeoutMs} ms`,
+        { cause: { url: request.url, timeoutMs } });
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([exchange(fetchImpl, request, maxBytes, controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function exchange(fetchImpl, request, maxBytes, signal) {
   let response;
   try {
     response = await fetchImpl(request.url, {
@@ -10,11 +34,20 @@ export async function send(fetchImpl, request, maxBytes) {
       body: request.body,
       credentials: request.credentials,
       cache: "no-store",
+      signal,
     });
   } catch (cause) {
     throw new AuthError("network", `${request.method} ${request.url} got no answer: ${cause?.message ?? cause}`, { cause });
   }
   return describeResponse(response, maxBytes);
+}
+
+// Retry-After (RFC 9110 §10.2.3) in seconds: delay-seconds or an HTTP-date; undefined without one.
+function retryAfterSeconds(value) {
+  if (value == null || value === "") return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
 // Reads at most `maxBytes` of the body: an oversized answer is cut off before it is parsed
@@ -24,6 +57,7 @@ export async function describeResponse(response, maxBytes) {
     status: response.status,
     contentType: response.headers.get("content-type") ?? "",
     wwwAuthenticate: response.headers.get("www-authenticate") ?? "",
+    retryAfter: retryAfterSeconds(response.headers.get("retry-after")),
     body: "",
     truncated: false,
   };

@@ -21,9 +21,10 @@ export type AuthErrorCode =
   // responses from servers
   | "invalid_response"      // not JSON, wrong Content-Type, oversized, missing/ill-typed members
   | "invalid_id_token"      // ID token claims failed (iss, aud, azp, exp, iat, nonce, sub change)
-  | "invalid_grant"         // the server refused the code or refresh token: the session is over
-  | "server_error"          // 5xx, or an OAuth error the client cannot act on
+  | "invalid_grant"         // the server refused the password, code or refresh token (400/401)
+  | "server_error"          // 5xx or 429 (cause: { status, retryAfter }); the session is kept
   | "network"               // fetch failed (offline, DNS, CORS…); the session is kept
+  | "timeout"               // no answer within timeoutSeconds (cause: { url, timeoutMs }); the session is kept
   | "not_authenticated"     // an operation needs a session and there is none
   // low-level decoding
   | "invalid_base64url"
@@ -128,8 +129,16 @@ export interface AuthClientOptions {
   /** Fetch `${issuer}/.well-known/openid-configuration` (default: true in memory mode). */
   discovery?: boolean;
   endpoints?: Endpoints;
-  /** Seconds before expiry at which a token counts as expired; default 30. */
+  /**
+   * Seconds before expiry at which a token counts as expired; default 30, but never more than
+   * half the token's own lifetime (a 2 s token is used for 1 s).
+   */
   leewaySeconds?: number;
+  /**
+   * Deadline of every request authwasm makes itself (login, code exchange, refresh, logout,
+   * revocation, discovery, JWKS, userinfo); default 10, 0 < s <= 300. Past it: `timeout`.
+   */
+  timeoutSeconds?: number;
   /** Largest response body the client will parse; default 65536 bytes. */
   maxResponseBytes?: number;
   /** Explicit, greppable opt-out of the RFC 9207 `iss` check on callbacks. */
@@ -275,10 +284,14 @@ export interface AuthClient {
    * `invalid_response` when their `sub` is not the logged-in user's (§5.3.2).
    */
   userinfo(): Promise<AuthUser>;
-  /** fetch with the Bearer token; a 401 invalid_token causes one refresh and one retry. */
+  /**
+   * fetch with the Bearer token; a 401 invalid_token causes one refresh and one retry. The
+   * request runs with the caller's `signal` (no deadline of authwasm's); an abort rejects with
+   * the signal's reason, also while the call waits for a refresh.
+   */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
-  /** A valid access token, refreshing first when it has expired. */
-  getAccessToken(): Promise<string>;
+  /** A valid access token, refreshing first when it has expired; `signal` cancels the wait. */
+  getAccessToken(options?: { signal?: AbortSignal }): Promise<string>;
   logout(options?: LogoutOptions): Promise<void>;
   on<E extends keyof AuthEvents>(event: E, listener: (detail: AuthEvents[E]) => void): () => void;
   /** What the demo's session panel shows: never the raw token. */

@@ -13,7 +13,7 @@ export async function discover(module, options, fetchImpl) {
   const enabled = options.discovery ?? options.refresh === "memory";
   if (enabled !== true) return options;
   if (typeof options.issuer !== "string") throw new AuthError("configuration", "issuer must be a string");
-  const { request } = callCore(module, "discoveryRequest", { issuer: options.issuer });
+  const { request } = callCore(module, "discoveryRequest", { issuer: options.issuer, timeoutSeconds: options.timeoutSeconds });
   const response = await send(fetchImpl, request, options.maxResponseBytes ?? 65536);
   return callCore(module, "applyDiscovery", { options, response }).options;
 }
@@ -32,7 +32,7 @@ export function checkVerifier(verifier) {
  * core looks at it. Only the ID token goes to the verifier module (never the refresh token).
  * Anything the core would refuse anyway (non-200, not JSON, no id_token) is left to it.
  */
-export async function verifyTokenResponse(verifier, response, { jwksUri, fetch, maxResponseBytes }) {
+export async function verifyTokenResponse(verifier, response, { jwksUri, fetch, maxResponseBytes, timeoutMs }) {
   if (!verifier || response.status !== 200 || response.truncated) return;
   let idToken;
   try {
@@ -42,5 +42,5 @@ export async function verifyTokenResponse(verifier, response, { jwksUri, fetch, 
   }
   if (typeof idToken !== "string") return;
   if (!jwksUri) throw new AuthError("configuration", "ID token verification needs a jwks endpoint (jwks_uri)");
-  await verifier.verifyIdToken(idToken, { jwksUri, fetch, maxResponseBytes });
+  await verifier.verifyIdToken(idToken, { jwksUri, fetch, maxResponseBytes, timeoutMs });
 }
