@@ -83,13 +83,18 @@ export async function loggedInTab(stack, options) {
   return { ...tab, user };
 }
 
-/** Settles `promise` and says how long it took: { ms, value } or { ms, error }. */
+/**
+ * Settles `promise` and says how long it took: { ms, at, value } or { ms, at, error }
+ * (`at`: performance.now() when it settled).
+ */
 export async function timed(promise, since = performance.now()) {
   try {
     const value = await promise;
-    return { ms: performance.now() - since, value };
+    const at = performance.now();
+    return { ms: at - since, at, value };
   } catch (error) {
-    return { ms: performance.now() - since, error };
+    const at = performance.now();
+    return { ms: at - since, at, error };
   }
 }
 
