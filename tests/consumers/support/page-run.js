@@ -6,16 +6,18 @@ import { launchChromium, watchPageErrors } from "../../support/chromium.js";
 let launching;
 after(async () => (await launching)?.close());
 
-/** @returns {Promise<{ result: object, errors: string[] }>} */
+/** @returns {Promise<{ result: object, errors: string[], requested: string[] }>} requested: paths fetched */
 export async function runPage(url) {
   launching ??= launchChromium();
   const browser = await launching;
   const page = await browser.context.newPage();
   try {
     const errors = watchPageErrors(page);
+    const requested = [];
+    page.on("request", (request) => requested.push(new URL(request.url()).pathname));
     await page.goto(url);
     await page.waitForFunction(() => window.result, null, { timeout: 60_000 });
-    return { result: await page.evaluate(() => window.result), errors };
+    return { result: await page.evaluate(() => window.result), errors, requested };
   } finally {
     await page.close();
   }

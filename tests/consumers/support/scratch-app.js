@@ -7,7 +7,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 
 export const run = promisify(execFile);
@@ -39,13 +39,14 @@ export function packedTarball() {
  * A fresh app: apps/<toolchain>/ (or an empty package.json for `null`), the page's
  * index.html at its root and its scripts in src/, with the tarball installed.
  * @param {string | null} toolchain
- * @param {{ page?: string[] }} options page files to copy into src/ (default: the zero-config page)
+ * @param {{ page?: string[], html?: string }} options page files to copy into src/ (default: the
+ *   zero-config page) and the HTML file to copy as index.html
  */
-export async function scratchApp(toolchain, { page = ["index.js", "flow.js"] } = {}) {
+export async function scratchApp(toolchain, { page = ["index.js", "flow.js"], html = "index.html" } = {}) {
   const dir = await scratchDir(`authwasm-app-${toolchain ?? "plain"}-`);
   if (toolchain) await cp(join(consumers, "apps", toolchain), dir, { recursive: true });
   else await writeFile(join(dir, "package.json"), JSON.stringify({ name: "authwasm-consumer-plain", private: true, type: "module" }));
-  await cp(join(consumers, "page", "index.html"), join(dir, "index.html"));
+  await cp(join(consumers, "page", html), join(dir, "index.html"));
   for (const file of page) await cp(join(consumers, "page", file), join(dir, "src", file.replace(/^recipe-/, "")));
   const { tarball } = await packedTarball();
   await run("npm", ["install", "--no-save", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: dir });
@@ -56,4 +57,14 @@ export async function scratchApp(toolchain, { page = ["index.js", "flow.js"] } =
 export async function runBin(dir, bin, args) {
   const { stdout, stderr } = await run(join(dir, "node_modules", ".bin", bin), args, { cwd: dir });
   return `${stdout}${stderr}`;
+}
+
+/**
+ * The JS API of a package installed in the app (its own Vite, not the repository's):
+ * imported through a module inside the app, so Node resolves it from the app's node_modules.
+ */
+export async function importFromApp(dir, specifier) {
+  const bridge = join(dir, `import-${specifier.replace(/\W/g, "_")}.mjs`);
+  await writeFile(bridge, `export * from ${JSON.stringify(specifier)};\n`);
+  return import(pathToFileURL(bridge).href);
 }
