@@ -31,9 +31,7 @@ function instantiate(factory, defaultWasmUrl, label, options) {
   return new Promise((resolve, reject) => {
     factory({
       instantiateWasm(imports, receiveInstance) {
-        compile(defaultWasmUrl, label, options)
-          .then((module) => WebAssembly.instantiate(module, imports))
-          .then((instance) => receiveInstance(instance), reject);
+        loadInstance(defaultWasmUrl, label, options, imports).then((instance) => receiveInstance(instance), reject);
         return {}; // exports arrive asynchronously through receiveInstance
       },
       onAbort(what) {
@@ -43,12 +41,12 @@ function instantiate(factory, defaultWasmUrl, label, options) {
   });
 }
 
-async function compile(defaultWasmUrl, label, { wasmUrl, wasmBinary, wasmModule }) {
-  if (wasmModule) return wasmModule;
-  if (wasmBinary) return WebAssembly.compile(wasmBinary);
+async function loadInstance(defaultWasmUrl, label, { wasmUrl, wasmBinary, wasmModule }, imports) {
+  if (wasmModule) return WebAssembly.instantiate(wasmModule, imports);
+  if (wasmBinary) return WebAssembly.instantiate(await WebAssembly.compile(wasmBinary), imports);
   const url = wasmUrl === undefined ? outsideViteDepsCache(defaultWasmUrl()) : resolveWasmUrl(wasmUrl, label);
   try {
-    return await compileFrom(url);
+    return await WebAssembly.instantiate(await compileFrom(url), imports);
   } catch (error) {
     throw new AuthError("wasm_load_failed", `${label}: could not load ${url}: ${error?.message ?? error}${hintFor(url, error)}`, { cause: error });
   }
