@@ -30,6 +30,9 @@ export function createWasmLoader({ factory, defaultWasmUrl, label }) {
 function instantiate(factory, defaultWasmUrl, label, options) {
   return new Promise((resolve, reject) => {
     factory({
+      // Never used (instantiateWasm below fetches), but without it the Emscripten glue computes
+      // new URL("x.wasm", import.meta.url) itself, which throws where a bundle has no import.meta.
+      locateFile: (file) => file,
       instantiateWasm(imports, receiveInstance) {
         loadInstance(defaultWasmUrl, label, options, imports).then((instance) => receiveInstance(instance), reject);
         return {}; // exports arrive asynchronously through receiveInstance

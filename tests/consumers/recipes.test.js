@@ -20,9 +20,9 @@ function runDocumented(app, command) {
   return runBin(app, bin, args);
 }
 
-async function assertBuiltAppWorks(dist) {
+async function assertBuiltAppWorks(dist, script = '<script type="module" src="/index.js"></script>') {
   assert.ok((await readdir(dist)).some((file) => file.endsWith(".wasm")), "the wasm is emitted as a file");
-  await writeFile(join(dist, "index.html"), '<!doctype html><link rel="icon" href="data:,"><script type="module" src="/index.js"></script>');
+  await writeFile(join(dist, "index.html"), `<!doctype html><link rel="icon" href="data:,">${script}`);
   const { result, errors } = await runPage(await serveBuilt(dist));
   assert.deepEqual(result, loggedInAndFetched);
   assert.deepEqual(errors, []);
@@ -40,6 +40,12 @@ test("esbuild (the documented recipe): login + auth.fetch in Chromium", async ()
   const output = await runDocumented(app, esbuildCommand);
   assert.doesNotMatch(output, /warning/i);
   await assertBuiltAppWorks(join(app, "dist"));
+});
+
+test("esbuild --format=iife (no import.meta at all) with the recipe: login + auth.fetch in Chromium", async () => {
+  const app = await scratchApp("esbuild", recipePage);
+  await runBin(app, "esbuild", esbuildCommand.replace("--format=esm", "--format=iife").split(" ").slice(1));
+  await assertBuiltAppWorks(join(app, "dist"), "<script src=\"/index.js\"></script>");
 });
 
 test("esbuild without the recipe: a typed wasm_load_failed that names the URL and points to the recipe", async () => {
