@@ -35,7 +35,11 @@ export type AuthErrorCode =
   | "wasm_abort";
 
 export interface InitOptions {
-  /** Where to fetch the .wasm from, when it is not served beside the package's files. */
+  /**
+   * Where to fetch the .wasm from, when the toolchain does not emit it (esbuild, Rollup:
+   * docs/toolchains.md) or it is served elsewhere. A relative URL is resolved against the
+   * page's base URL, as fetch() resolves it; outside a page it must be absolute.
+   */
   wasmUrl?: string | URL;
   /** The .wasm's bytes, e.g. from a custom loader. */
   wasmBinary?: ArrayBuffer | Uint8Array;
@@ -49,7 +53,11 @@ export interface AuthwasmModule {
   readonly call: (op: string, argsJson: string) => string;
 }
 
-/** Loads the wasm once. Optional: every other function calls it. */
+/**
+ * Loads the wasm once. Optional: every other function calls it; call it first only to pass
+ * options. Memoised: later calls, with or without options, answer the first call's module.
+ * Rejects with AuthError `wasm_load_failed` (the message names the URL) or `wasm_abort`.
+ */
 export declare function init(options?: InitOptions): Promise<AuthwasmModule>;
 
 export interface PkcePair {
