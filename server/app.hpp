@@ -46,8 +46,6 @@ struct App {
   static std::string client_ip(const httplib::Request& req) { return req.remote_addr; }
 };
 
-int64_t now_seconds();
-
 void register_auth_routes(httplib::Server& server, App& app);
 void register_oauth_routes(httplib::Server& server, App& app);
 void register_api_routes(httplib::Server& server, App& app);

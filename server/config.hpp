@@ -19,9 +19,13 @@ struct Config {
   std::string issuer;                    // empty: http://BIND:PORT once the port is known
   std::vector<std::string> allowed_origins;
   std::vector<Client> clients;
+  // Lifetimes are given in seconds; the store compares them in milliseconds (clock.hpp).
   int64_t access_ttl = 900;              // seconds
   int64_t refresh_ttl = 30 * 86400;
-  int64_t grace = 10;                    // lost-response / concurrent-refresh window
+  // Lost-response / concurrent-refresh window. Longer than the client's 10 s request deadline
+  // (js/), so a refresh whose answer was lost is still inside it on the user's next call
+  // (server/README.md "Refresh-token rotation").
+  int64_t grace = 30;
   int64_t code_ttl = 60;                 // ≤ 60 (issue 4)
   int64_t session_ttl = 8 * 3600;        // browser login session for /authorize
   std::string key_file;                  // empty: DATA_DIR/signing-key.pem

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "app.hpp"
+#include "clock.hpp"
 #include "http_util.hpp"
+#include "listener.hpp"
 #include "passwords.hpp"
 
 using namespace authwasm::server;
@@ -38,7 +40,7 @@ void seed_demo_user(App& app) {
   if (app.store->user_by_name("demo")) return;
   auto hash = hash_password("demo-password");
   User user;
-  if (hash) app.store->create_user("demo", *hash, user);
+  if (hash) app.store->create_user("demo", *hash, now_millis(), user);
 }
 
 void install_handlers(httplib::Server& server, App& app, bool log_requests) {
@@ -105,7 +107,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  httplib::Server server;
+  HttpServer server;
   const int threads = config.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
   server.set_payload_max_length(config.max_body);
@@ -123,6 +125,8 @@ int main(int argc, char** argv) {
     port = -1;
   }
   if (port <= 0) return fail(1, "cannot listen on " + config.bind + ":" + std::to_string(config.port));
+  const std::string backlog_warning = server.deepen_listen_backlog();
+  if (!backlog_warning.empty()) std::fprintf(stderr, "authwasm-server: warning: %s\n", backlog_warning.c_str());
 
   error = finalize_config(config, port);
   if (!error.empty()) return fail(2, error + " (see --help)");
@@ -150,13 +154,13 @@ int main(int argc, char** argv) {
   std::thread cleanup([&] {
     std::unique_lock<std::mutex> lock(cleanup_mutex);
     while (!cleanup_cv.wait_for(lock, std::chrono::seconds(config.cleanup_interval), [&] { return stopping; })) {
-      const int64_t now = now_seconds();
-      app.store->cleanup(now);
+      const int64_t now_ms = now_millis();
+      app.store->cleanup(now_ms);
       app.limiter->prune();
       app.register_limiter->prune();
       std::lock_guard<std::mutex> expired_lock(app.expired_mutex);
-      for (auto it = app.expired_jti.begin(); it != app.expired_jti.end();) {
-        it = it->second <= now ? app.expired_jti.erase(it) : std::next(it);
+      for (auto it = app.expired_jti.begin(); it != app.expired_jti.end();) {  // exp: JWT seconds
+        it = it->second <= numeric_date(now_ms) ? app.expired_jti.erase(it) : std::next(it);
       }
     }
   });

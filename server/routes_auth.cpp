@@ -1,17 +1,11 @@
 // First-party endpoints under /auth (DESIGN.md §2): register, login, refresh (cookie),
 // logout, logout-all, me.
-#include <chrono>
-
 #include "app.hpp"
+#include "clock.hpp"
 #include "http_util.hpp"
 #include "passwords.hpp"
 
 namespace authwasm::server {
-
-int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool App::authenticate(const httplib::Request& req, httplib::Response& res, AccessClaims& out) {
   const std::string token = bearer_token(req);
@@ -19,7 +13,7 @@ bool App::authenticate(const httplib::Request& req, httplib::Response& res, Acce
     send_bearer_error(res, req.has_header("Authorization") ? "malformed Authorization header" : "");
     return false;
   }
-  BearerCheck check = tokens->verify_access_token(token, now_seconds());
+  BearerCheck check = tokens->verify_access_token(token, numeric_date(now_millis()));
   if (check.ok && config.demo) {
     std::lock_guard<std::mutex> lock(expired_mutex);
     if (expired_jti.count(check.claims.jti)) {
@@ -37,7 +31,7 @@ bool App::authenticate(const httplib::Request& req, httplib::Response& res, Acce
 
 void App::send_tokens(httplib::Response& res, const Family& family, const std::string& refresh_token,
                       const std::string& nonce) {
-  const int64_t now = now_seconds();
+  const int64_t now = numeric_date(now_millis());
   set_refresh_cookie(res, refresh_token, config.refresh_ttl);
   send_json(res, 200,
             Json{{"access_token", tokens->access_token(family.sub, family.client_id, family.sid, family.scope, now)},
@@ -137,7 +131,7 @@ void register_auth_routes(httplib::Server& server, App& app) {
     auto hash = hash_password(c.password);
     if (!hash) return send_error(res, 500, "server_error", "could not hash the password");
     User user;
-    switch (app.store->create_user(c.username, *hash, user)) {
+    switch (app.store->create_user(c.username, *hash, now_millis(), user)) {
       case Store::CreateUser::created:
         return send_json(res, 201, Json{{"sub", user.sub}, {"username", user.username}});
       case Store::CreateUser::exists:
@@ -157,8 +151,9 @@ void register_auth_routes(httplib::Server& server, App& app) {
       app.stats.login_failures++;
       return send_error(res, 401, "invalid_grant", "wrong username or password");
     }
-    const int64_t now = now_seconds();
-    auto family = app.store->start_family(*user, c.client_id, c.scope, now, now, app.config.refresh_ttl);
+    const int64_t now_ms = now_millis();
+    auto family = app.store->start_family(*user, c.client_id, c.scope, numeric_date(now_ms), now_ms,
+                                          millis(app.config.refresh_ttl));
     if (!family) return send_error(res, 500, "server_error", "could not start a session");
     app.stats.logins++;
     app.send_tokens(res, family->family, family->token, "");
@@ -173,7 +168,8 @@ void register_auth_routes(httplib::Server& server, App& app) {
       app.stats.refresh_rejected++;
       return send_error(res, 401, "invalid_grant", "no refresh token cookie");
     }
-    RefreshResult r = app.store->refresh(token, now_seconds(), app.config.refresh_ttl, app.config.grace);
+    RefreshResult r =
+        app.store->refresh(token, now_millis(), millis(app.config.refresh_ttl), millis(app.config.grace));
     switch (r.status) {
       case RefreshStatus::rotated: app.stats.refresh_rotated++; break;
       case RefreshStatus::grace_reissued: app.stats.refresh_grace++; break;
@@ -192,7 +188,7 @@ void register_auth_routes(httplib::Server& server, App& app) {
   server.Post("/auth/logout", [&app](const httplib::Request& req, httplib::Response& res) {
     if (!check_origin(app.config, req, res, true)) return;
     const std::string token = read_cookie(req, kRefreshCookie);
-    if (!token.empty()) app.store->revoke_family_of_token(token, now_seconds());
+    if (!token.empty()) app.store->revoke_family_of_token(token, now_millis());
     clear_refresh_cookie(res);
     set_session_cookie(res, "", 0);  // also end the /authorize login session in this browser
     res.set_header("Cache-Control", "no-store");
@@ -203,7 +199,7 @@ void register_auth_routes(httplib::Server& server, App& app) {
     if (!check_origin(app.config, req, res, false)) return;
     AccessClaims claims;
     if (!app.authenticate(req, res, claims)) return;
-    const int revoked = app.store->revoke_user(claims.sub, now_seconds());
+    const int revoked = app.store->revoke_user(claims.sub, now_millis());
     clear_refresh_cookie(res);
     set_session_cookie(res, "", 0);
     send_json(res, 200, Json{{"revoked_sessions", revoked}});

@@ -1,6 +1,7 @@
 // The OAuth 2.0 / OpenID Connect side: authorization code flow with PKCE (RFC 6749 §4.1,
 // RFC 7636, RFC 9207), discovery (OIDC Discovery 1.0 §3 / RFC 8414) and JWKS (RFC 7517 §5).
 #include "app.hpp"
+#include "clock.hpp"
 #include "http_util.hpp"
 #include "passwords.hpp"
 #include "pkce.hpp"
@@ -102,7 +103,7 @@ void redirect_error(App& app, httplib::Response& res, const AuthorizeRequest& ar
 void redirect_with_code(App& app, httplib::Response& res, const AuthorizeRequest& ar, const User& user,
                         int64_t auth_time) {
   AuthCode code{ar.client->id, ar.redirect_uri, ar.code_challenge, ar.scope, ar.nonce, user.id, auth_time};
-  auto issued = app.store->put_code(code, now_seconds(), app.config.code_ttl);
+  auto issued = app.store->put_code(code, now_millis(), millis(app.config.code_ttl));
   if (!issued) return redirect_error(app, res, ar, {"server_error", "could not issue a code"});
   std::string query = "code=" + url_encode(*issued);
   if (!ar.state.empty()) query += "&state=" + url_encode(ar.state);
@@ -133,7 +134,7 @@ void register_oauth_routes(httplib::Server& server, App& app) {
     if (v == Verdict::redirect) return redirect_error(app, res, ar, err);
     int64_t auth_time = 0;
     const std::string session = read_cookie(req, kSessionCookie);
-    auto user = session.empty() ? std::nullopt : app.store->login_session_user(session, now_seconds(), auth_time);
+    auto user = session.empty() ? std::nullopt : app.store->login_session_user(session, now_millis(), auth_time);
     if (user && ar.prompt != "login") return redirect_with_code(app, res, ar, *user, auth_time);
     if (ar.prompt == "none") {  // OIDC Core §3.1.2.6
       return redirect_error(app, res, ar, {"login_required", "no login session"});
@@ -161,11 +162,12 @@ void register_oauth_routes(httplib::Server& server, App& app) {
       app.stats.login_failures++;
       return send_login_page(res, req, 401, "Wrong username or password.");
     }
-    const int64_t now = now_seconds();
-    auto session = app.store->create_login_session(user->id, now, now, app.config.session_ttl);
+    const int64_t now_ms = now_millis();
+    const int64_t auth_time = numeric_date(now_ms);
+    auto session = app.store->create_login_session(user->id, auth_time, now_ms, millis(app.config.session_ttl));
     if (session) set_session_cookie(res, *session, app.config.session_ttl);
     app.stats.logins++;
-    redirect_with_code(app, res, ar, *user, now);
+    redirect_with_code(app, res, ar, *user, auth_time);
   });
 
   // RFC 6749 §4.1.3 + RFC 7636 §4.5: code + code_verifier for tokens; public clients only.
@@ -189,8 +191,8 @@ void register_oauth_routes(httplib::Server& server, App& app) {
     }
     if (!app.config.client(*client_id)) return send_error(res, 401, "invalid_client", "unknown client_id");
     AuthCode stored;
-    const int64_t now = now_seconds();
-    switch (app.store->take_code(*code, now, stored)) {
+    const int64_t now_ms = now_millis();
+    switch (app.store->take_code(*code, now_ms, stored)) {
       case CodeStatus::ok: break;
       case CodeStatus::reused:
         return send_error(res, 400, "invalid_grant", "the authorization code was already used");
@@ -210,8 +212,8 @@ void register_oauth_routes(httplib::Server& server, App& app) {
     }
     auto user = app.store->user_by_id(stored.user_id);
     if (!user) return send_error(res, 400, "invalid_grant", "the user no longer exists");
-    auto family = app.store->start_family(*user, stored.client_id, stored.scope, stored.auth_time, now,
-                                          app.config.refresh_ttl);
+    auto family = app.store->start_family(*user, stored.client_id, stored.scope, stored.auth_time, now_ms,
+                                          millis(app.config.refresh_ttl));
     if (!family) return send_error(res, 500, "server_error", "could not start a session");
     app.store->bind_code_family(*code, family->family.sid);
     app.stats.token_exchanges++;

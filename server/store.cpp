@@ -11,6 +11,11 @@
 namespace authwasm::server {
 namespace {
 
+// Schema version, kept in PRAGMA user_version. 0: an empty database, or one written by the
+// first servers, which stored whole seconds and set no version. 1: every *_at column holds
+// Unix milliseconds, except auth_time (seconds: it is copied into the OIDC auth_time claim).
+constexpr int kSchemaVersion = 1;
+
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS users (
   id INTEGER PRIMARY KEY,
@@ -65,6 +70,16 @@ CREATE TABLE IF NOT EXISTS login_sessions (
   auth_time INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+)";
+
+// From the seconds-era schema (version 0 with tables): accounts are kept, everything
+// time-bound is dropped rather than converted, so every user simply logs in again.
+constexpr const char* kUpgradeFromSeconds = R"(
+DELETE FROM login_sessions;
+DELETE FROM auth_codes;
+DELETE FROM refresh_tokens;
+DELETE FROM families;
+UPDATE users SET created_at = created_at * 1000;
 )";
 
 // Binding and reading helpers; statements are cached and reset after each use.
@@ -140,12 +155,43 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string& error) 
   // WAL: readers never block the writer. synchronous=NORMAL in WAL mode loses no committed
   // transaction on a process crash (only on power loss); a clean shutdown checkpoints.
   if (!store->exec("PRAGMA journal_mode=WAL") || !store->exec("PRAGMA synchronous=NORMAL") ||
-      !store->exec("PRAGMA foreign_keys=ON") || !store->exec("PRAGMA busy_timeout=5000") ||
-      !store->exec(kSchema)) {
+      !store->exec("PRAGMA foreign_keys=ON") || !store->exec("PRAGMA busy_timeout=5000")) {
     error = "cannot initialise database " + path + ": " + sqlite3_errmsg(store->db_);
     return nullptr;
   }
+  if (!store->migrate(error)) {
+    error = "database " + path + ": " + error;
+    return nullptr;
+  }
   return store;
+}
+
+bool Store::migrate(std::string& error) {
+  Tx tx(db_);
+  int version = -1;
+  bool has_tables = false;
+  {
+    Use v(stmt("PRAGMA user_version"));
+    if (v.row()) version = int(v.col_int(0));
+    Use t(stmt("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"));
+    has_tables = t.row();
+  }
+  if (!tx.open || version < 0) {
+    error = std::string("cannot read the schema version: ") + sqlite3_errmsg(db_);
+    return false;
+  }
+  if (version > kSchemaVersion) {
+    error = "schema version " + std::to_string(version) + " is newer than this server's (" +
+            std::to_string(kSchemaVersion) + ")";
+    return false;
+  }
+  const std::string set_version = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+  if (!exec(kSchema) || (version == 0 && has_tables && !exec(kUpgradeFromSeconds)) ||
+      !exec(set_version.c_str()) || !tx.commit()) {
+    error = std::string("cannot initialise the schema: ") + sqlite3_errmsg(db_);
+    return false;
+  }
+  return true;
 }
 
 Store::~Store() {
@@ -175,12 +221,12 @@ sqlite3_stmt* Store::stmt(const char* sql) {
 // ---------------------------------------------------------------- users
 
 Store::CreateUser Store::create_user(const std::string& username, const std::string& password_hash,
-                                     User& out) {
+                                     int64_t now_ms, User& out) {
   auto sub = random_bytes(16);
   if (!sub) return CreateUser::failed;
   std::lock_guard<std::mutex> lock(mutex_);
-  Use q(stmt("INSERT INTO users(sub, username, password_hash, created_at) VALUES(?,?,?,strftime('%s','now'))"));
-  q.text(1, base64url_encode(sub.value())).text(2, username).text(3, password_hash);
+  Use q(stmt("INSERT INTO users(sub, username, password_hash, created_at) VALUES(?,?,?,?)"));
+  q.text(1, base64url_encode(sub.value())).text(2, username).text(3, password_hash).num(4, now_ms);
   const int rc = q.step();
   if (rc == SQLITE_CONSTRAINT) return CreateUser::exists;
   if (rc != SQLITE_DONE) return CreateUser::failed;
@@ -219,22 +265,22 @@ std::optional<User> Store::user_by_id_locked(int64_t id) {
 // ---------------------------------------------------------------- refresh tokens
 
 bool Store::insert_token(const std::string& hash, const std::string& sid, int64_t user_id, int64_t gen,
-                         int64_t now, int64_t expires_at) {
+                         int64_t now_ms, int64_t expires_at_ms) {
   Use q(stmt("INSERT INTO refresh_tokens(hash, sid, user_id, gen, created_at, expires_at) VALUES(?,?,?,?,?,?)"));
-  return q.blob(1, hash).text(2, sid).num(3, user_id).num(4, gen).num(5, now).num(6, expires_at).done();
+  return q.blob(1, hash).text(2, sid).num(3, user_id).num(4, gen).num(5, now_ms).num(6, expires_at_ms).done();
 }
 
 std::optional<RefreshResult> Store::start_family(const User& user, const std::string& client_id,
                                                  const std::string& scope, int64_t auth_time,
-                                                 int64_t now, int64_t refresh_ttl) {
+                                                 int64_t now_ms, int64_t refresh_ttl_ms) {
   auto sid = new_secret();
   auto token = new_secret();
   if (!sid || !token) return std::nullopt;
   std::lock_guard<std::mutex> lock(mutex_);
   Tx tx(db_);
   Use q(stmt("INSERT INTO families(sid, user_id, client_id, scope, auth_time, gen, created_at) VALUES(?,?,?,?,?,0,?)"));
-  if (!q.text(1, *sid).num(2, user.id).text(3, client_id).text(4, scope).num(5, auth_time).num(6, now).done() ||
-      !insert_token(secret_hash(*token), *sid, user.id, 0, now, now + refresh_ttl) || !tx.commit()) {
+  if (!q.text(1, *sid).num(2, user.id).text(3, client_id).text(4, scope).num(5, auth_time).num(6, now_ms).done() ||
+      !insert_token(secret_hash(*token), *sid, user.id, 0, now_ms, now_ms + refresh_ttl_ms) || !tx.commit()) {
     return std::nullopt;
   }
   RefreshResult r;
@@ -244,14 +290,14 @@ std::optional<RefreshResult> Store::start_family(const User& user, const std::st
   return r;
 }
 
-void Store::revoke_family_locked(const std::string& sid, int64_t now) {
+void Store::revoke_family_locked(const std::string& sid, int64_t now_ms) {
   Use q(stmt("UPDATE families SET revoked_at = ? WHERE sid = ? AND revoked_at IS NULL"));
-  q.num(1, now).text(2, sid).done();
+  q.num(1, now_ms).text(2, sid).done();
 }
 
 // Rotation with reuse detection (RFC 9700 §4.14.2) and a grace window; the rules and their
 // reasons are in server/README.md ("Refresh-token rotation").
-RefreshResult Store::refresh(const std::string& token, int64_t now, int64_t refresh_ttl, int64_t grace) {
+RefreshResult Store::refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms) {
   RefreshResult r;
   if (!looks_like_secret(token)) {
     r.status = RefreshStatus::unknown;
@@ -291,7 +337,7 @@ RefreshResult Store::refresh(const std::string& token, int64_t now, int64_t refr
     r.status = RefreshStatus::revoked;
     return r;
   }
-  if (token_expires <= now) {
+  if (token_expires <= now_ms) {
     r.status = RefreshStatus::expired;
     return r;
   }
@@ -307,23 +353,24 @@ RefreshResult Store::refresh(const std::string& token, int64_t now, int64_t refr
     // The family's current token: rotate, and start the grace window.
     new_gen = family_gen + 1;
     Use f(stmt("UPDATE families SET gen = ?, rotated_at = ? WHERE sid = ?"));
-    if (!f.num(1, new_gen).num(2, now).text(3, r.family.sid).done()) return r;
+    if (!f.num(1, new_gen).num(2, now_ms).text(3, r.family.sid).done()) return r;
     r.status = RefreshStatus::rotated;
-  } else if (token_gen == family_gen - 1 && now - family_rotated <= grace) {
-    // The immediate predecessor, inside the window: the client most likely never received
+  } else if (token_gen == family_gen - 1 && grace_ms > 0 && now_ms - family_rotated < grace_ms) {
+    // The immediate predecessor, inside the half-open window [rotated_at, rotated_at + grace)
+    // (empty for --grace 0, which is strict): the client most likely never received
     // (or is racing with) the successor. Issue another token of the current generation; the
     // family does not advance and the window is not extended.
     new_gen = family_gen;
     r.status = RefreshStatus::grace_reissued;
   } else {
     // Anything older, or the predecessor after the window: treat as theft (RFC 9700 §4.14.2).
-    revoke_family_locked(r.family.sid, now);
+    revoke_family_locked(r.family.sid, now_ms);
     r.status = tx.commit() ? RefreshStatus::reuse_detected : RefreshStatus::failed;
     return r;
   }
   Use t(stmt("UPDATE refresh_tokens SET successor = ?, rotated_at = ? WHERE hash = ?"));
-  if (!t.blob(1, next_hash).num(2, now).blob(3, hash).done() ||
-      !insert_token(next_hash, r.family.sid, r.family.user_id, new_gen, now, now + refresh_ttl) ||
+  if (!t.blob(1, next_hash).num(2, now_ms).blob(3, hash).done() ||
+      !insert_token(next_hash, r.family.sid, r.family.user_id, new_gen, now_ms, now_ms + refresh_ttl_ms) ||
       !tx.commit()) {
     r.status = RefreshStatus::failed;
     return r;
@@ -332,7 +379,7 @@ RefreshResult Store::refresh(const std::string& token, int64_t now, int64_t refr
   return r;
 }
 
-bool Store::revoke_family_of_token(const std::string& token, int64_t now) {
+bool Store::revoke_family_of_token(const std::string& token, int64_t now_ms) {
   if (!looks_like_secret(token)) return false;
   std::lock_guard<std::mutex> lock(mutex_);
   std::string sid;
@@ -342,15 +389,15 @@ bool Store::revoke_family_of_token(const std::string& token, int64_t now) {
     if (!q.row()) return false;
     sid = q.col_text(0);
   }
-  revoke_family_locked(sid, now);
+  revoke_family_locked(sid, now_ms);
   return true;
 }
 
-int Store::revoke_user(const std::string& sub, int64_t now) {
+int Store::revoke_user(const std::string& sub, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mutex_);
   Tx tx(db_);
   Use q(stmt("UPDATE families SET revoked_at = ? WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users WHERE sub = ?)"));
-  if (!q.num(1, now).text(2, sub).done()) return 0;
+  if (!q.num(1, now_ms).text(2, sub).done()) return 0;
   const int changed = sqlite3_changes(db_);
   Use s(stmt("DELETE FROM login_sessions WHERE user_id = (SELECT id FROM users WHERE sub = ?)"));
   s.text(1, sub).done();
@@ -360,19 +407,19 @@ int Store::revoke_user(const std::string& sub, int64_t now) {
 
 // ---------------------------------------------------------------- authorization codes
 
-std::optional<std::string> Store::put_code(const AuthCode& c, int64_t now, int64_t ttl) {
+std::optional<std::string> Store::put_code(const AuthCode& c, int64_t now_ms, int64_t ttl_ms) {
   auto code = new_secret();
   if (!code) return std::nullopt;
   std::lock_guard<std::mutex> lock(mutex_);
   Use q(stmt("INSERT INTO auth_codes(hash, client_id, redirect_uri, code_challenge, scope, nonce, user_id,"
              " auth_time, expires_at) VALUES(?,?,?,?,?,?,?,?,?)"));
   q.blob(1, secret_hash(*code)).text(2, c.client_id).text(3, c.redirect_uri).text(4, c.code_challenge);
-  q.text(5, c.scope).text(6, c.nonce).num(7, c.user_id).num(8, c.auth_time).num(9, now + ttl);
+  q.text(5, c.scope).text(6, c.nonce).num(7, c.user_id).num(8, c.auth_time).num(9, now_ms + ttl_ms);
   if (!q.done()) return std::nullopt;
   return code;
 }
 
-CodeStatus Store::take_code(const std::string& code, int64_t now, AuthCode& out) {
+CodeStatus Store::take_code(const std::string& code, int64_t now_ms, AuthCode& out) {
   if (!looks_like_secret(code)) return CodeStatus::unknown;
   const std::string hash = secret_hash(code);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -394,13 +441,13 @@ CodeStatus Store::take_code(const std::string& code, int64_t now, AuthCode& out)
   }
   if (used) {
     // RFC 6749 §4.1.2: a code used twice SHOULD revoke the tokens issued from it.
-    if (!sid.empty()) revoke_family_locked(sid, now);
+    if (!sid.empty()) revoke_family_locked(sid, now_ms);
     tx.commit();
     return CodeStatus::reused;
   }
   Use u(stmt("UPDATE auth_codes SET used_at = ? WHERE hash = ?"));
-  if (!u.num(1, now).blob(2, hash).done() || !tx.commit()) return CodeStatus::failed;
-  return expires_at <= now ? CodeStatus::expired : CodeStatus::ok;
+  if (!u.num(1, now_ms).blob(2, hash).done() || !tx.commit()) return CodeStatus::failed;
+  return expires_at <= now_ms ? CodeStatus::expired : CodeStatus::ok;
 }
 
 void Store::bind_code_family(const std::string& code, const std::string& sid) {
@@ -411,25 +458,25 @@ void Store::bind_code_family(const std::string& code, const std::string& sid) {
 
 // ---------------------------------------------------------------- login sessions
 
-std::optional<std::string> Store::create_login_session(int64_t user_id, int64_t auth_time, int64_t now,
-                                                       int64_t ttl) {
+std::optional<std::string> Store::create_login_session(int64_t user_id, int64_t auth_time, int64_t now_ms,
+                                                       int64_t ttl_ms) {
   auto session = new_secret();
   if (!session) return std::nullopt;
   std::lock_guard<std::mutex> lock(mutex_);
   Use q(stmt("INSERT INTO login_sessions(hash, user_id, auth_time, expires_at) VALUES(?,?,?,?)"));
-  if (!q.blob(1, secret_hash(*session)).num(2, user_id).num(3, auth_time).num(4, now + ttl).done()) {
+  if (!q.blob(1, secret_hash(*session)).num(2, user_id).num(3, auth_time).num(4, now_ms + ttl_ms).done()) {
     return std::nullopt;
   }
   return session;
 }
 
-std::optional<User> Store::login_session_user(const std::string& session, int64_t now, int64_t& auth_time) {
+std::optional<User> Store::login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time) {
   if (!looks_like_secret(session)) return std::nullopt;
   std::lock_guard<std::mutex> lock(mutex_);
   int64_t user_id = 0;
   {
     Use q(stmt("SELECT user_id, auth_time FROM login_sessions WHERE hash = ? AND expires_at > ?"));
-    q.blob(1, secret_hash(session)).num(2, now);
+    q.blob(1, secret_hash(session)).num(2, now_ms);
     if (!q.row()) return std::nullopt;
     user_id = q.col_int(0);
     auth_time = q.col_int(1);
@@ -439,7 +486,7 @@ std::optional<User> Store::login_session_user(const std::string& session, int64_
 
 // ---------------------------------------------------------------- maintenance
 
-int Store::cleanup(int64_t now) {
+int Store::cleanup(int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mutex_);
   Tx tx(db_);
   int removed = 0;
@@ -450,12 +497,12 @@ int Store::cleanup(int64_t now) {
       "DELETE FROM families WHERE revoked_at IS NOT NULL AND revoked_at <= ?1",
       "DELETE FROM families WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.sid = families.sid)"
       " AND created_at <= ?1",
-      "DELETE FROM auth_codes WHERE expires_at <= ?1 - 600",
+      "DELETE FROM auth_codes WHERE expires_at <= ?1 - 600000",  // kept 10 min for reuse detection
       "DELETE FROM login_sessions WHERE expires_at <= ?1",
   };
   for (const char* sql : purge) {
     Use q(stmt(sql));
-    if (q.num(1, now).done()) removed += sqlite3_changes(db_);
+    if (q.num(1, now_ms).done()) removed += sqlite3_changes(db_);
   }
   tx.commit();
   return removed;

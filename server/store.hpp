@@ -3,6 +3,8 @@
 // its SHA-256 hash, so a copy of the database gives an attacker nothing to present.
 // One connection behind a mutex: SQLite serialises writers anyway, and each operation below
 // is one short transaction.
+// Time: every `now_ms`, lifetime (`*_ttl_ms`, `grace_ms`) and stored instant is in
+// milliseconds (clock.hpp); only `auth_time` is whole seconds, since it becomes the OIDC claim.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -29,7 +31,7 @@ struct Family {            // one login = one refresh-token family; its id is th
   std::string sub;
   std::string client_id;
   std::string scope;
-  int64_t auth_time = 0;
+  int64_t auth_time = 0;  // seconds (the ID token's auth_time claim)
 };
 
 enum class RefreshStatus {
@@ -63,7 +65,8 @@ class Store {
 
   // Users.
   enum class CreateUser { created, exists, failed };
-  CreateUser create_user(const std::string& username, const std::string& password_hash, User& out);
+  CreateUser create_user(const std::string& username, const std::string& password_hash, int64_t now_ms,
+                         User& out);
   std::optional<User> user_by_name(const std::string& username);
   std::optional<User> user_by_sub(const std::string& sub);
   std::optional<User> user_by_id(int64_t id);
@@ -71,36 +74,40 @@ class Store {
   // Refresh-token families.
   std::optional<RefreshResult> start_family(const User& user, const std::string& client_id,
                                             const std::string& scope, int64_t auth_time,
-                                            int64_t now, int64_t refresh_ttl);
-  RefreshResult refresh(const std::string& token, int64_t now, int64_t refresh_ttl, int64_t grace);
+                                            int64_t now_ms, int64_t refresh_ttl_ms);
+  // The grace window is [rotation, rotation + grace_ms): grace_ms == 0 makes any
+  // re-presentation of a rotated token reuse.
+  RefreshResult refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms);
   // Revokes the family `token` belongs to; returns false if the token is unknown.
-  bool revoke_family_of_token(const std::string& token, int64_t now);
+  bool revoke_family_of_token(const std::string& token, int64_t now_ms);
   // Revokes every family and login session of the user; returns the number of families.
-  int revoke_user(const std::string& sub, int64_t now);
+  int revoke_user(const std::string& sub, int64_t now_ms);
 
   // Authorization codes (RFC 6749 §4.1.2): single use, short-lived.
-  std::optional<std::string> put_code(const AuthCode& code, int64_t now, int64_t ttl);
+  std::optional<std::string> put_code(const AuthCode& code, int64_t now_ms, int64_t ttl_ms);
   // Marks the code used. A second use revokes the family it produced (RFC 6749 §4.1.2).
-  CodeStatus take_code(const std::string& code, int64_t now, AuthCode& out);
+  CodeStatus take_code(const std::string& code, int64_t now_ms, AuthCode& out);
   void bind_code_family(const std::string& code, const std::string& sid);
 
   // Browser login sessions (cookie on /authorize).
-  std::optional<std::string> create_login_session(int64_t user_id, int64_t auth_time, int64_t now,
-                                                  int64_t ttl);
-  std::optional<User> login_session_user(const std::string& session, int64_t now, int64_t& auth_time);
+  std::optional<std::string> create_login_session(int64_t user_id, int64_t auth_time, int64_t now_ms,
+                                                  int64_t ttl_ms);
+  std::optional<User> login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time);
 
   // Deletes expired and revoked rows; returns the number of rows removed.
-  int cleanup(int64_t now);
+  int cleanup(int64_t now_ms);
 
  private:
   Store() = default;
   sqlite3_stmt* stmt(const char* sql);
   bool exec(const char* sql);
+  // Creates or upgrades the schema to kSchemaVersion (PRAGMA user_version).
+  bool migrate(std::string& error);
   std::optional<User> user_where(const char* sql, const std::string& arg);
   std::optional<User> user_by_id_locked(int64_t id);
   bool insert_token(const std::string& hash, const std::string& sid, int64_t user_id, int64_t gen,
-                    int64_t now, int64_t expires_at);
-  void revoke_family_locked(const std::string& sid, int64_t now);
+                    int64_t now_ms, int64_t expires_at_ms);
+  void revoke_family_locked(const std::string& sid, int64_t now_ms);
 
   std::mutex mutex_;
   sqlite3* db_ = nullptr;

@@ -152,6 +152,11 @@ export function getWithBearer(server, path, accessToken) {
   return fetch(server.url + path, { headers: { authorization: `Bearer ${accessToken}` } });
 }
 
+/** GET /debug/stats (the server must run with --debug-stats). */
+export async function debugStats(server) {
+  return (await fetch(server.url + "/debug/stats")).json();
+}
+
 /** Decodes a JWT's payload (no verification: the server's own answers are under test). */
 export function jwtClaims(jwt) {
   return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8"));
@@ -161,3 +166,12 @@ export function jwtHeader(jwt) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the wall clock is `phaseMs` past a whole second (0 ≤ phaseMs < 1000). Tests of
+ * the millisecond windows start an event there, so that a server comparing whole seconds
+ * would misjudge the window (server/README.md "Time in milliseconds").
+ */
+export function atPhaseOfSecond(phaseMs) {
+  return sleep((phaseMs - (Date.now() % 1000) + 1000) % 1000);
+}
