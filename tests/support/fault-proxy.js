@@ -167,11 +167,15 @@ export async function startFaultProxy({ target, port = 0 } = {}) {
     fault(prefix, spec) {
       faults.set(prefix, { spec, left: spec.times ?? Infinity });
     },
-    /** Lifts the fault of `prefix` (every fault without an argument); held requests are dropped. */
-    clear(prefix) {
+    /**
+     * Lifts the fault of `prefix` (every fault without one). Requests held so far are dropped
+     * (their connections reset), unless `keepHeld`: then they stay unanswered until the client
+     * gives up, as a black hole that clears for new connections only.
+     */
+    clear(prefix, { keepHeld = false } = {}) {
       if (prefix === undefined) faults.clear();
       else faults.delete(prefix);
-      releaseHeld();
+      if (!keepHeld) releaseHeld();
     },
     /** Requests that arrived at the proxy, summed over paths starting with `prefix`. */
     received: (prefix = "/") => sum(received, prefix),
