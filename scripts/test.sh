@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: builds what is missing, then runs every suite: native (plain and under
-# ASan+UBSan), Node, the packed package (Node + Vite + Chromium), browser, server, types.
+# ASan+UBSan), Node, the packed package (Node; tests/consumers: one app per toolchain, each
+# loaded in Chromium, plus publint, attw and consumer tsc), browser, server, types.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
