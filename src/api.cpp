@@ -6,6 +6,7 @@
 
 #include "authorize.hpp"
 #include "discovery.hpp"
+#include "dpop.hpp"
 #include "jwt.hpp"
 #include "pkce.hpp"
 #include "session.hpp"
@@ -105,6 +106,10 @@ Reply begin_login(Session& s, const Json& args) {
       options.extra_params.emplace_back(name, value.get<std::string>());
     }
   }
+  if (s.config().dpop) {  // RFC 9449 §10: the code is bound to the key the exchange will prove
+    if (!s.dpop_key()) return make_error(ErrorCode::configuration, "no DPoP key (setDpopKey first)");
+    options.dpop_jkt = jwk_thumbprint(*s.dpop_key());
+  }
   auto start = begin_authorization(s.config(), options);
   if (!start) return start.error();
   return object({{"url", start.value().url}, {"transaction", dump_json(start.value().transaction.to_json())}});
@@ -190,11 +195,11 @@ Reply authorization(Session& s, const Json& args) {
 
 Reply classify(Session& s, const Json& args) {
   const ApiAction action = s.classify_api_response(
-      static_cast<int>(get_int(args, "attempt").value_or(1)),
+      static_cast<int>(get_int(args, "attempt").value_or(1)), args.value("nonceRetried", false) == true,
       static_cast<unsigned>(get_int(args, "generation").value_or(-1)),
       static_cast<int>(get_int(args, "status").value_or(0)), get_string(args, "wwwAuthenticate").value_or(""));
-  return object({{"action", action == ApiAction::deliver ? "deliver"
-                         : action == ApiAction::retry ? "retry" : "refresh_and_retry"}});
+  static const char* const names[] = {"deliver", "refresh_and_retry", "retry", "nonce_retry"};
+  return object({{"action", names[static_cast<int>(action)]}});
 }
 
 Reply logout(Session& s, const Json& args) {
@@ -235,6 +240,49 @@ Reply refresh_gate_op(Session& s, const Json& args) {
   if (gate != RefreshGate::proceed) s.abandon_refresh();  // this tab's flight ends without a request
   return object({{"gate", gate == RefreshGate::proceed ? "proceed" : gate == RefreshGate::skip ? "skip" : "ended"},
               {"user", s.user()}});
+}
+
+// ------------------------------------------------------------------ DPoP (src/dpop.hpp)
+Reply set_dpop_key(Session& s, const Json& args) {
+  if (!args.contains("jwk") || args["jwk"].is_null()) {
+    s.set_dpop_key(std::nullopt);
+    return Json::object();
+  }
+  auto key = EcPublicJwk::from_json(args["jwk"]);
+  if (!key) return key.error();
+  s.set_dpop_key(std::move(key).value());
+  return object({{"jkt", jwk_thumbprint(*s.dpop_key())}});
+}
+
+Reply dpop_proof_input(Session& s, const Json& args) {
+  auto htm = get_string(args, "htm");
+  auto htu = get_string(args, "htu");
+  if (!htm || !htu) return bad_args("htm and htu must be strings");
+  auto input = s.dpop_proof_input(*htm, *htu, args.value("resource", false) == true, get_int(args, "wall").value_or(0));
+  if (!input) return input.error();
+  return object({{"signingInput", std::move(input).value()}});
+}
+
+// The signature WebCrypto made over the signing input: 64 numbers 0..255 (r || s).
+Reply dpop_proof(const Json& args) {
+  auto input = get_string(args, "signingInput");
+  if (!input || !args.contains("signature") || !args["signature"].is_array()) return bad_args("signingInput and signature are required");
+  std::string signature;
+  for (const auto& byte : args["signature"]) {
+    if (!byte.is_number_unsigned() || byte.get<unsigned>() > 255) return bad_args("signature must be bytes");
+    signature += static_cast<char>(byte.get<unsigned>());
+  }
+  auto proof = assemble_compact_jws(*input, signature);
+  if (!proof) return proof.error();
+  return object({{"proof", std::move(proof).value()}});
+}
+
+// What a DPoP client does with an answer: remember its DPoP-Nonce (§8) and say whether a
+// token endpoint's use_dpop_nonce asks for the one retry.
+Reply dpop_answer(Session& s, const Json& args) {
+  const HttpResponse response = response_of(args);
+  s.remember_dpop_nonce(get_string(args, "url").value_or(""), response.dpop_nonce);
+  return object({{"retry", s.config().dpop && Session::wants_dpop_nonce(response)}});
 }
 
 // ------------------------------------------------------------------ OpenID Providers (src/discovery.hpp)
@@ -279,14 +327,16 @@ std::string call(std::string_view op, std::string_view args_json) {
   static const StatelessOp stateless[] = {
       {"createPkcePair", create_pkce}, {"pkceChallenge", challenge}, {"decodeJwt", decode},
       {"create", create}, {"destroy", destroy}, {"cleanCallbackUrl", clean_callback_url},
-      {"discoveryRequest", discovery_request_op}, {"applyDiscovery", apply_discovery_op}};
+      {"discoveryRequest", discovery_request_op}, {"applyDiscovery", apply_discovery_op},
+      {"dpopProof", dpop_proof}};
   static const SessionOp on_session[] = {
       {"beginLogin", begin_login}, {"parseCallback", parse_redirect}, {"acceptCodeResponse", accept_code},
       {"encodeTabMessage", encode_tab}, {"receiveTabMessage", receive_tab}, {"refreshGate", refresh_gate_op},
       {"passwordLoginRequest", password_request}, {"acceptLoginResponse", accept_login},
       {"beginRefresh", begin_refresh}, {"finishRefresh", finish_refresh}, {"abandonRefresh", abandon_refresh},
       {"authorization", authorization}, {"classifyApiResponse", classify}, {"logoutRequests", logout}, {"wipe", wipe}, {"info", info},
-      {"endpoints", endpoints_op}, {"acceptUserinfo", userinfo_op}};
+      {"endpoints", endpoints_op}, {"acceptUserinfo", userinfo_op},
+      {"setDpopKey", set_dpop_key}, {"dpopProofInput", dpop_proof_input}, {"dpopAnswer", dpop_answer}};
 
   Reply reply = make_error(ErrorCode::invalid_argument, "unknown operation");
   for (const auto& entry : stateless) {

@@ -16,7 +16,7 @@ Result<std::string> random_token() {  // 256 bits, base64url
 
 bool is_reserved_parameter(const std::string& name) {
   for (const char* reserved : {"response_type", "client_id", "redirect_uri", "state", "nonce",
-                               "code_challenge", "code_challenge_method", "scope", "prompt"}) {
+                               "code_challenge", "code_challenge_method", "scope", "prompt", "dpop_jkt"}) {
     if (name == reserved) return true;
   }
   return false;
@@ -102,6 +102,7 @@ Result<AuthorizationStart> begin_authorization(const ClientConfig& config, const
                    {"code_challenge", pkce.value().challenge},
                    {"code_challenge_method", "S256"}};
   if (!options.prompt.empty()) params.emplace_back("prompt", options.prompt);
+  if (!options.dpop_jkt.empty()) params.emplace_back("dpop_jkt", options.dpop_jkt);  // RFC 9449 §10
   params.insert(params.end(), options.extra_params.begin(), options.extra_params.end());
   const char separator = config.endpoints.authorization.find('?') == std::string::npos ? '?' : '&';
   return AuthorizationStart{config.endpoints.authorization + separator + form_encode(params), std::move(t)};
@@ -161,6 +162,7 @@ HttpRequest code_token_request(const ClientConfig& config, const std::string& co
   request.method = "POST";
   request.url = config.endpoints.token;
   request.timeout_ms = config.timeout_ms;
+  request.dpop = config.dpop;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
   request.body = form_encode({{"grant_type", "authorization_code"},
                               {"code", code},

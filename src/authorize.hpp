@@ -13,6 +13,7 @@ namespace authwasm {
 struct LoginOptions {
   std::string return_to;
   std::string prompt;
+  std::string dpop_jkt;  // RFC 9449 §10: binds the code to the DPoP key's thumbprint
   Params extra_params;
 };
 

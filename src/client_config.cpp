@@ -62,6 +62,8 @@ Result<ClientConfig> parse_client_config(const Json& options) {
     config.max_response_bytes = static_cast<std::size_t>(*cap);
   }
   config.skip_issuer_check = options.value("skipIssuerCheck", false) == true;
+  if (options.contains("dpop") && !options["dpop"].is_boolean()) return config_error("dpop must be a boolean");
+  config.dpop = options.value("dpop", false) == true;
   config.require_iss_in_callback = options.value("requireIssInCallback", false) == true;
 
   // Endpoints: the reference server's contract by default (DESIGN.md §2), each overridable.

@@ -28,6 +28,7 @@ struct ClientConfig {
   std::size_t max_response_bytes = 64 * 1024;
   bool require_iss_in_callback = false;  // RFC 9207: metadata says the server sends it
   bool skip_issuer_check = false;        // explicit opt-out (never the default)
+  bool dpop = false;                     // RFC 9449 sender-constrained tokens (option dpop: true)
 };
 
 // From the JSON of createAuthClient's options (after discovery, when there was one).

@@ -11,6 +11,7 @@ Json to_json(const HttpRequest& request) {
               {"credentials", request.credentials}});
   if (!request.body.empty()) out["body"] = request.body;
   if (request.timeout_ms > 0) out["timeoutMs"] = request.timeout_ms;
+  if (request.dpop) out["dpop"] = true;
   return out;
 }
 
@@ -20,6 +21,7 @@ HttpResponse http_response_from_json(const Json& object) {
   response.content_type = get_string(object, "contentType").value_or("");
   response.www_authenticate = get_string(object, "wwwAuthenticate").value_or("");
   response.body = get_string(object, "body").value_or("");
+  response.dpop_nonce = get_string(object, "dpopNonce").value_or("");
   auto truncated = object.find("truncated");
   response.truncated = truncated != object.end() && truncated->is_boolean() && truncated->get<bool>();
   return response;

@@ -21,6 +21,8 @@ struct HttpRequest {
   // The deadline js/ enforces with an AbortSignal (client option timeoutSeconds): past it the
   // call fails with `timeout` and nothing changes. 0: none.
   long long timeout_ms = 0;
+  // RFC 9449: js/ adds a DPoP proof for this method and URL (the token endpoint's requests).
+  bool dpop = false;
 };
 
 // Only what the client looks at. JS caps the body before handing it over.
@@ -30,6 +32,7 @@ struct HttpResponse {
   std::string www_authenticate;
   std::string body;
   bool truncated = false;  // the body exceeded the cap and was cut off by JS
+  std::string dpop_nonce;  // the DPoP-Nonce header (RFC 9449 §8), when the server sent one
 };
 
 Json to_json(const HttpRequest& request);

@@ -22,6 +22,7 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::server_error: return "server_error";
     case ErrorCode::network: return "network";
     case ErrorCode::not_authenticated: return "not_authenticated";
+    case ErrorCode::invalid_dpop_proof: return "invalid_dpop_proof";
   }
   return "internal";
 }

@@ -27,6 +27,7 @@ enum class ErrorCode {
   server_error,           // 5xx or an error the client cannot act on
   network,                // the request never got an answer (reported by JS)
   not_authenticated,      // no session for an operation that needs one
+  invalid_dpop_proof,     // the server refused our DPoP proof, or kept asking for a nonce (RFC 9449)
 };
 
 const char* to_string(ErrorCode code);

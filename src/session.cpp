@@ -11,6 +11,9 @@ namespace {
 HttpRequest post(const ClientConfig& config, const std::string& url, const char* credentials) {
   HttpRequest request;
   request.timeout_ms = config.timeout_ms;
+  // RFC 9449 §5: every token request of a DPoP client carries a proof (not logout/revocation).
+  request.dpop = config.dpop && (url == config.endpoints.token || url == config.endpoints.refresh ||
+                                 url == config.endpoints.login);
   request.method = "POST";
   request.url = url;
   request.credentials = credentials;
@@ -97,12 +100,14 @@ Result<std::string> Session::authorization(long long mono_ms) const {
   if (freshness(mono_ms) != Freshness::fresh) {
     return make_error(ErrorCode::not_authenticated, tokens_ ? "the access token has expired" : "not logged in");
   }
-  return "Bearer " + tokens_->access_token;
+  return (config_.dpop ? "DPoP " : "Bearer ") + tokens_->access_token;  // RFC 9449 §7.1
 }
 
-ApiAction Session::classify_api_response(int attempt, unsigned sent_generation, int status,
+ApiAction Session::classify_api_response(int attempt, bool nonce_retried, unsigned sent_generation, int status,
                                          const std::string& www_authenticate) const {
-  if (attempt != 1 || status != 401 || !says_invalid_token(www_authenticate)) return ApiAction::deliver;
+  if (status != 401) return ApiAction::deliver;
+  if (config_.dpop && !nonce_retried && says_use_dpop_nonce(www_authenticate)) return ApiAction::nonce_retry;
+  if (attempt != 1 || !says_invalid_token(www_authenticate)) return ApiAction::deliver;
   if (sent_generation != generation_ && tokens_) return ApiAction::retry;
   return ApiAction::refresh_and_retry;
 }
@@ -144,6 +149,45 @@ std::string Session::end_session_url(const std::string& post_logout_redirect_uri
   if (!state.empty()) params.emplace_back("state", state);
   const char separator = config_.endpoints.end_session.find('?') == std::string::npos ? '?' : '&';
   return config_.endpoints.end_session + separator + form_encode(params);
+}
+
+void Session::remember_dpop_nonce(const std::string& url, const std::string& nonce) {
+  auto origin = url_origin(url);
+  // RFC 9449 §8.1: nonce = 1*NQCHAR (printable ASCII but '"' and '\\'); bounded, as is the list.
+  if (!origin || nonce.empty() || nonce.size() > 512) return;
+  for (char c : nonce) {
+    if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') return;
+  }
+  for (auto& entry : dpop_nonces_) {
+    if (entry.first == *origin) {
+      entry.second = nonce;
+      return;
+    }
+  }
+  if (dpop_nonces_.size() >= 16) dpop_nonces_.erase(dpop_nonces_.begin());
+  dpop_nonces_.emplace_back(*origin, nonce);
+}
+
+Result<std::string> Session::dpop_proof_input(const std::string& htm, const std::string& htu, bool resource,
+                                              long long wall_ms) const {
+  if (!dpop_key_) return make_error(ErrorCode::configuration, "no DPoP key (setDpopKey first)");
+  DpopClaims claims{htm, htu, wall_ms / 1000, "", ""};
+  if (resource) {  // §7.1: bound to the access token the request carries
+    if (!tokens_) return make_error(ErrorCode::not_authenticated, "not logged in");
+    claims.ath = access_token_hash(tokens_->access_token);
+  }
+  if (auto origin = url_origin(htu)) {
+    for (const auto& [known, nonce] : dpop_nonces_) {
+      if (known == *origin) claims.nonce = nonce;
+    }
+  }
+  return dpop_signing_input(*dpop_key_, claims);
+}
+
+bool Session::wants_dpop_nonce(const HttpResponse& response) {
+  if (response.status != 400 || response.dpop_nonce.empty()) return false;
+  auto body = parse_json_object(response.body);
+  return body && get_string(body.value(), "error") == "use_dpop_nonce";
 }
 
 void Session::wipe() {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "client_config.hpp"
+#include "dpop.hpp"
 #include "http.hpp"
 #include "json.hpp"
 #include "result.hpp"
@@ -26,6 +27,7 @@ enum class ApiAction {
   deliver,            // give the response to the caller
   refresh_and_retry,  // the token we sent is the current one and was refused: refresh, retry
   retry,              // the token we sent was replaced meanwhile: retry with the new one
+  nonce_retry,        // RFC 9449 §9: the resource server wants a DPoP nonce it just sent
 };
 
 // What a refresh or login produced, for the JS side: never the tokens themselves.
@@ -64,8 +66,21 @@ class Session {
   unsigned generation() const { return generation_; }
   // RFC 6750 §3.1: a 401 invalid_token on attempt 1 leads to exactly one retry, after one
   // refresh unless another call already replaced the token that was sent (`sent_generation`).
-  ApiAction classify_api_response(int attempt, unsigned sent_generation, int status,
+  // With DPoP, a use_dpop_nonce challenge gets one retry of its own (`nonce_retried`): one
+  // call makes at most one nonce retry and one refresh retry, never a loop.
+  ApiAction classify_api_response(int attempt, bool nonce_retried, unsigned sent_generation, int status,
                                   const std::string& www_authenticate) const;
+
+  // DPoP (RFC 9449). The public key js/dpop.js holds the private half of (null: none yet).
+  void set_dpop_key(std::optional<EcPublicJwk> key) { dpop_key_ = std::move(key); }
+  const std::optional<EcPublicJwk>& dpop_key() const { return dpop_key_; }
+  // §8: the last DPoP-Nonce each origin sent, in memory only.
+  void remember_dpop_nonce(const std::string& url, const std::string& nonce);
+  // The signing input of a proof for `htm` `htu`; `resource`: bound to the access token (ath).
+  Result<std::string> dpop_proof_input(const std::string& htm, const std::string& htu, bool resource,
+                                       long long wall_ms) const;
+  // §8: a token endpoint's 400 use_dpop_nonce is answered by one retry with the new nonce.
+  static bool wants_dpop_nonce(const HttpResponse& token_endpoint_response);
 
   HttpRequest password_login_request(const std::string& username, const std::string& password) const;
   // Server-side logout: cookie mode (logout, logout-all first when `everywhere`) or RFC 7009
@@ -89,6 +104,8 @@ class Session {
   std::string refresh_token_;  // memory mode; survives access-token replacement
   std::string login_nonce_;    // the nonce of this tab's own login (OIDC Core §12.2 on refresh)
   Json user_;
+  std::optional<EcPublicJwk> dpop_key_;
+  std::vector<std::pair<std::string, std::string>> dpop_nonces_;  // origin → nonce
   bool refresh_in_flight_ = false;
   unsigned refresh_count_ = 0;
   unsigned generation_ = 0;

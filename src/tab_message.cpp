@@ -76,7 +76,7 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
     const long long left_ms = tokens ? tokens->expires_at_mono_ms - clock.mono_ms : 0;
     if (left_ms <= 0) return make_error(ErrorCode::not_authenticated, "no live tokens to share");
     // Never the refresh token: in cookie mode there is none, in memory mode it stays in this tab.
-    Json token = {{"access_token", tokens->access_token}, {"token_type", "Bearer"},
+    Json token = {{"access_token", tokens->access_token}, {"token_type", session.config().dpop ? "DPoP" : "Bearer"},
                   {"expires_in", static_cast<double>(left_ms) / 1000.0}};
     if (!tokens->id_token.empty()) token["id_token"] = tokens->id_token;
     if (!tokens->scope.empty()) token["scope"] = tokens->scope;

@@ -58,6 +58,8 @@ Error token_error_from_response(const HttpResponse& response) {
     if (error == fault) return make_error(ErrorCode::configuration, message);
   }
   if (error == "login_required" || error == "interaction_required") return make_error(ErrorCode::login_required, message);
+  // RFC 9449 §5, §8: our proof was refused (or a nonce was asked for again): not the grant.
+  if (error == "invalid_dpop_proof" || error == "use_dpop_nonce") return make_error(ErrorCode::invalid_dpop_proof, message);
   if (response.status == 400 || response.status == 401) return make_error(ErrorCode::invalid_grant, message);
   if (response.status == 403) return make_error(ErrorCode::configuration, message + " (origin or client not allowed)");
   return make_error(ErrorCode::server_error, message);
@@ -117,7 +119,11 @@ Result<TokenSet> parse_token_response(const ClientConfig& config, const HttpResp
   if (!access_token || !is_b64token(*access_token)) return bad_response("token response has no usable access_token");
   tokens.access_token = *access_token;
   auto token_type = get_string(body, "token_type");  // RFC 6749 §7.1: case-insensitive
-  if (!token_type || !iequals_ascii(*token_type, "bearer")) return bad_response("token_type is not Bearer");
+  // RFC 9449 §5: a DPoP client accepts only DPoP tokens; a Bearer answer is a downgrade.
+  if (!token_type || !iequals_ascii(*token_type, config.dpop ? "dpop" : "bearer")) {
+    return bad_response(config.dpop ? "token_type is not DPoP (DPoP was asked: no silent downgrade to Bearer)"
+                                    : "token_type is not Bearer");
+  }
   auto expires_in = get_number(body, "expires_in");
   if (!expires_in || *expires_in <= 0 || *expires_in > 366.0 * 24 * 3600) {
     return bad_response("expires_in must be a positive number of seconds");

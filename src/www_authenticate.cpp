@@ -1,6 +1,7 @@
 #include "www_authenticate.hpp"
 
 #include <cctype>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -52,25 +53,37 @@ class Reader {
   std::size_t i_ = 0;
 };
 
-}  // namespace
-
-bool says_invalid_token(std::string_view header) {
+// Whether a challenge of one of `schemes` has error="<error>"; the seeds' bare `token_expired`
+// counts as invalid_token.
+bool has_challenge_error(std::string_view header, std::initializer_list<std::string_view> schemes,
+                         std::string_view error) {
   Reader r(header);
   std::string_view scheme;
   while (!r.done()) {
     if (r.take(',')) continue;
     std::string_view name = r.token();
-    if (name.empty()) return false;  // not a header we understand: no refresh
+    if (name.empty()) return false;  // not a header we understand: do nothing
     if (r.take('=')) {  // auth-param of the current challenge
       const auto value = r.value();
       if (!value) return false;  // malformed: not a reason to act
-      if (iequals(scheme, "Bearer") && iequals(name, "error") && *value == "invalid_token") return true;
+      if (!iequals(name, "error") || *value != error) continue;
+      for (auto s : schemes) {
+        if (iequals(scheme, s)) return true;
+      }
     } else {  // a new challenge (or token68 / the bare word)
-      if (scheme.empty() && r.done() && iequals(name, "token_expired")) return true;
+      if (scheme.empty() && r.done() && iequals(name, "token_expired")) return error == "invalid_token";
       scheme = name;
     }
   }
   return false;
 }
+
+}  // namespace
+
+bool says_invalid_token(std::string_view header) {
+  return has_challenge_error(header, {"Bearer", "DPoP"}, "invalid_token");
+}
+
+bool says_use_dpop_nonce(std::string_view header) { return has_challenge_error(header, {"DPoP"}, "use_dpop_nonce"); }
 
 }  // namespace authwasm

@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const IdTokenExpectations* expectations[] = {&login, &none};
     for (const IdTokenExpectations* expect : expectations) {
       const IdTokenExpectations& e = *expect;
-      auto tokens = parse_token_response(*config, HttpResponse{200, "application/json", "", body, false}, e, kClock);
+      auto tokens = parse_token_response(*config, HttpResponse{200, "application/json", "", body, false, ""}, e, kClock);
       if (tokens) {
         check_success(*config, body, e, tokens.value());
       } else {
@@ -83,38 +83,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     // The same bytes with the wrong Content-Type are never accepted.
-    auto text = parse_token_response(*config, HttpResponse{200, "text/html", "", body, false}, login, kClock);
+    auto text = parse_token_response(*config, HttpResponse{200, "text/html", "", body, false, ""}, login, kClock);
     FUZZ_CHECK(!text && text.error().code == ErrorCode::invalid_response, "wrong Content-Type is refused");
-    auto cut = parse_token_response(*config, HttpResponse{200, "application/json", "", body, true}, login, kClock);
+    auto cut = parse_token_response(*config, HttpResponse{200, "application/json", "", body, true, ""}, login, kClock);
     FUZZ_CHECK(!cut && cut.error().code == ErrorCode::invalid_response, "a truncated body is refused");
   }
 
   // Error answers (RFC 6749 §5.2): a 400/401 refuses the grant unless its error blames the
   // client (configuration) or asks for a login; 5xx never ends a session.
   for (int status : {400, 401, 403, 429, 503}) {
-    const Error e = token_error_from_response(HttpResponse{status, "application/json", "", body, false});
+    const Error e = token_error_from_response(HttpResponse{status, "application/json", "", body, false, ""});
     fuzz::check_error(e);
     auto parsed = parse_json_object(body);
     const std::string error = parsed ? get_string(parsed.value(), "error").value_or("") : "";
     const bool blames_client = error == "invalid_client" || error == "unauthorized_client" ||
                                error == "unsupported_grant_type" || error == "invalid_request" || error == "invalid_scope";
-    const bool asks_login = error == "login_required" || error == "interaction_required";
+    const bool asks_login = error == "login_required" || error == "interaction_required" ||
+                            error == "invalid_dpop_proof" || error == "use_dpop_nonce";
     FUZZ_CHECK((e.code == ErrorCode::invalid_grant) == ((status == 400 || status == 401) && !blames_client && !asks_login),
                "invalid_grant exactly for a definite refusal");
     FUZZ_CHECK(e.code == ErrorCode::invalid_grant || e.code == ErrorCode::login_required ||
-               e.code == ErrorCode::configuration || e.code == ErrorCode::server_error, "error answer codes");
+               e.code == ErrorCode::configuration || e.code == ErrorCode::server_error ||
+               e.code == ErrorCode::invalid_dpop_proof, "error answer codes");
   }
 
   // A logged-in session fed the body as a refresh answer: on refusal nothing changes.
   Session session(memory);
   const std::string good =
       R"({"access_token":"a.b.c","token_type":"Bearer","expires_in":60,"refresh_token":"r1"})";
-  FUZZ_CHECK(session.accept_token_response(HttpResponse{200, "application/json", "", good, false}, {}, kClock).ok(),
+  FUZZ_CHECK(session.accept_token_response(HttpResponse{200, "application/json", "", good, false, ""}, {}, kClock).ok(),
              "the fixed login answer is accepted");
   const unsigned generation = session.generation();
   const auto before = session.authorization(kClock.mono_ms);
   FUZZ_CHECK(session.begin_refresh().kind == RefreshStep::start, "refresh starts");
-  auto change = session.finish_refresh(HttpResponse{200, "application/json", "", body, false}, kClock);
+  auto change = session.finish_refresh(HttpResponse{200, "application/json", "", body, false, ""}, kClock);
   FUZZ_CHECK(!session.refresh_in_flight(), "the flight always ends");
   if (change) {
     FUZZ_CHECK(!change.value().ended && session.generation() == generation + 1, "a new token, a new generation");

@@ -1,11 +1,14 @@
 // DPoP proof pieces (RFC 9449), with the RFC's own example values where it has them.
 #include <gtest/gtest.h>
 
+#include "api_calls.hpp"
 #include "base64url.hpp"
 #include "dpop.hpp"
 #include "jwt.hpp"
 
 using namespace authwasm;
+using authwasm::testing::call_code;
+using authwasm::testing::call_ok;
 
 namespace {
 // The public key of RFC 9449 §4.1's example proof.
@@ -73,4 +76,108 @@ TEST(Dpop, PublicJwkIsCheckedAndSignaturesAre64Bytes) {
   EXPECT_EQ(assemble_compact_jws("a.b", std::string(64, '\x01')).value(), "a.b." + base64url_encode(std::string(64, '\x01')));
   EXPECT_FALSE(assemble_compact_jws("a.b", std::string(63, '\x01')));
   EXPECT_FALSE(assemble_compact_jws("a.b", std::string(72, '\x01')));  // DER is not the JWS form
+}
+
+// ------------------------------------------------------------------ the session with dpop: true
+
+namespace {
+
+Json answer(int status, const std::string& body, const std::string& nonce = "") {
+  return {{"status", status}, {"contentType", "application/json"}, {"body", body}, {"dpopNonce", nonce}};
+}
+
+long long dpop_client(bool with_key = true) {
+  const auto h = *get_int(call_ok("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
+                                                          {"redirectUri", "https://app.example/cb"}, {"dpop", true}}}}),
+                          "handle");
+  if (with_key) EXPECT_EQ(call_ok("setDpopKey", {{"handle", h}, {"jwk", kRfcKey.to_json()}})["jkt"], jwk_thumbprint(kRfcKey));
+  return h;
+}
+
+const char* kDpopTokens = R"({"access_token":"at1","token_type":"DPoP","expires_in":60})";
+
+}  // namespace
+
+TEST(DpopSession, TokenRequestsAskForAProofAndTheCodeIsBoundToTheKey) {
+  const auto h = dpop_client();
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", h}})["request"]["dpop"], true);
+  EXPECT_EQ(call_ok("passwordLoginRequest", {{"handle", h}, {"username", "u"}, {"password", "p"}})["request"]["dpop"], true);
+  for (const auto& r : call_ok("logoutRequests", {{"handle", h}})["requests"]) EXPECT_FALSE(r.contains("dpop"));
+  const std::string url = call_ok("beginLogin", {{"handle", h}})["url"];
+  EXPECT_NE(url.find("dpop_jkt=" + jwk_thumbprint(kRfcKey)), std::string::npos) << url;
+  EXPECT_EQ(call_code("beginLogin", {{"handle", dpop_client(false)}}), "configuration");
+  EXPECT_EQ(call_code("beginLogin", {{"handle", h}, {"extraParams", {{"dpop_jkt", "other"}}}}), "invalid_argument");
+  EXPECT_EQ(call_code("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"}, {"dpop", "yes"}}}}),
+            "configuration");
+}
+
+TEST(DpopSession, ABearerAnswerIsADowngradeAndIsRefused) {
+  const auto h = dpop_client();
+  EXPECT_EQ(call_code("acceptLoginResponse", {{"handle", h}, {"response",
+            answer(200, R"({"access_token":"at1","token_type":"Bearer","expires_in":60})")}}), "invalid_response");
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 0}})["freshness"], "none") << "nothing stored";
+  call_ok("acceptLoginResponse", {{"handle", h}, {"response", answer(200, kDpopTokens)}, {"mono", 0}});
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 0}})["header"], "DPoP at1");
+}
+
+TEST(DpopSession, ProofsCarryAthAndTheOriginsNonce) {
+  const auto h = dpop_client();
+  call_ok("acceptLoginResponse", {{"handle", h}, {"response", answer(200, kDpopTokens)}, {"mono", 0}});
+  EXPECT_EQ(call_ok("dpopAnswer", {{"handle", h}, {"url", "https://rs.example/api/x"}, {"response", answer(200, "{}", "n-rs")}})["retry"], false);
+  auto claims_of = [&](const Json& args) {
+    Json full = args;
+    full["handle"] = h;
+    full["wall"] = 1'700'000'000'123LL;
+    std::string input = call_ok("dpopProofInput", full)["signingInput"];
+    return decode_jwt(input + ".c2ln").value().claims;
+  };
+  auto resource = claims_of({{"htm", "GET"}, {"htu", "https://RS.example/api/x?q=1"}, {"resource", true}});
+  EXPECT_EQ(resource["ath"], access_token_hash("at1"));
+  EXPECT_EQ(resource["nonce"], "n-rs");
+  EXPECT_EQ(resource["iat"], 1'700'000'000);
+  auto token = claims_of({{"htm", "POST"}, {"htu", "https://idp.example/auth/refresh"}});
+  EXPECT_FALSE(token.contains("ath"));
+  EXPECT_FALSE(token.contains("nonce")) << "nonces are per origin";
+  // Nonces with characters outside NQCHAR are not kept.
+  call_ok("dpopAnswer", {{"handle", h}, {"url", "https://idp.example/token"}, {"response", answer(200, "{}", "bad\"nonce")}});
+  EXPECT_FALSE(claims_of({{"htm", "POST"}, {"htu", "https://idp.example/token"}}).contains("nonce"));
+  // The signature is assembled by the core: 64 bytes only.
+  Json sig = Json::array();
+  for (int i = 0; i < 64; ++i) sig.push_back(i);
+  const std::string proof = call_ok("dpopProof", {{"signingInput", "a.b"}, {"signature", sig}})["proof"];
+  EXPECT_EQ(proof.rfind("a.b.", 0), 0u);
+  sig.push_back(1);
+  EXPECT_EQ(call_code("dpopProof", {{"signingInput", "a.b"}, {"signature", sig}}), "invalid_argument");
+  EXPECT_EQ(call_code("dpopProof", {{"signingInput", "a.b"}, {"signature", {256}}}), "invalid_argument");
+}
+
+TEST(DpopSession, OneNonceRetryAndOneRefreshRetryNeverALoop) {
+  const auto h = dpop_client();
+  call_ok("acceptLoginResponse", {{"handle", h}, {"response", answer(200, kDpopTokens)}, {"mono", 0}});
+  const auto gen = *get_int(call_ok("authorization", {{"handle", h}, {"mono", 0}}), "generation");
+  auto classify = [&](int attempt, bool nonce_retried, const char* www) {
+    return call_ok("classifyApiResponse", {{"handle", h}, {"attempt", attempt}, {"nonceRetried", nonce_retried},
+                                           {"generation", gen}, {"status", 401}, {"wwwAuthenticate", www}})["action"];
+  };
+  const char* nonce = R"(DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof")";
+  EXPECT_EQ(classify(1, false, nonce), "nonce_retry");
+  EXPECT_EQ(classify(1, true, nonce), "deliver");
+  EXPECT_EQ(classify(2, false, nonce), "nonce_retry");
+  EXPECT_EQ(classify(1, true, R"(DPoP error="invalid_token", algs="ES256")"), "refresh_and_retry");
+  EXPECT_EQ(classify(2, true, R"(DPoP error="invalid_token")"), "deliver");
+  // Token endpoint: a 400 use_dpop_nonce with a nonce is worth one retry; anything else is not.
+  auto retry = [&](const Json& response) {
+    return call_ok("dpopAnswer", {{"handle", h}, {"url", "https://idp.example/token"}, {"response", response}})["retry"];
+  };
+  EXPECT_EQ(retry(answer(400, R"({"error":"use_dpop_nonce"})", "n1")), true);
+  EXPECT_EQ(retry(answer(400, R"({"error":"use_dpop_nonce"})")), false) << "no nonce given: nothing to retry with";
+  EXPECT_EQ(retry(answer(400, R"({"error":"invalid_grant"})", "n2")), false);
+  // Exhausted or refused proofs are invalid_dpop_proof, which never ends a session.
+  call_ok("beginRefresh", {{"handle", h}});
+  EXPECT_EQ(call_code("finishRefresh", {{"handle", h}, {"response", answer(400, R"({"error":"use_dpop_nonce"})", "n3")}}),
+            "invalid_dpop_proof");
+  call_ok("beginRefresh", {{"handle", h}});
+  EXPECT_EQ(call_code("finishRefresh", {{"handle", h}, {"response", answer(400, R"({"error":"invalid_dpop_proof"})")}}),
+            "invalid_dpop_proof");
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 0}})["freshness"], "fresh");
 }
