@@ -133,7 +133,14 @@ async function start(client, isRedirectCallback, restoreOptions) {
   if (authenticated(client)) return { callback: null };
   const href = globalThis.location?.href;
   if (href && isRedirectCallback(new URL(href))) {
-    return { callback: await client.handleRedirectCallback(href) };
+    try {
+      return { callback: await client.handleRedirectCallback(href) };
+    } catch (error) {
+      // A replayed or forged callback (state_mismatch…) must not sign out a user whose session
+      // is alive: restore it (never a silent redirect here); `error` stays set either way.
+      await client.restore().catch(() => {});
+      throw error;
+    }
   }
   await client.restore(restoreOptions);
   return { callback: null };
