@@ -1,13 +1,14 @@
 // Shared by the end-to-end suites: builds the demo SPA with Vite into a scratch directory,
-// runs the real reference server serving it (tests/server/server-process.js), and drives
-// Debian's Chromium (tests/support/chromium.js). Screenshots go to test-results/screenshots/.
+// runs the real reference server serving it (tests/server/server-process.js), and drives it
+// in Chromium or Firefox through tests/support/browser.js (pages there find elements by CSS
+// selector and rendered text). Screenshots go to test-results/screenshots/ (Firefox's with a
+// "firefox-" prefix).
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer } from "../server/server-process.js";
-import { watchPageErrors } from "../support/chromium.js";
 
 export const repo = fileURLToPath(new URL("../..", import.meta.url));
 export const screenshotDir = join(repo, "test-results", "screenshots");
@@ -35,53 +36,62 @@ export function startDemoServer(distDir, { accessTtl = 12, args = [] } = {}) {
   });
 }
 
-/** A page of `context` on the demo, with its uncaught errors collected. */
-export async function openDemo(context, url, path = "/") {
-  const page = await context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  const errors = watchPageErrors(page);
+/** A page of `browser` (tests/support/browser.js) on the demo; `errors` collects its uncaught errors. */
+export async function openDemo(browser, url, path = "/") {
+  const page = await browser.newPage();
+  await page.setViewport(1280, 900);
   await page.goto(url + path);
-  return { page, errors };
+  return { page, errors: page.errors };
 }
 
 /**
  * Errors a page logged that are not the expected ones: Chromium prints every 4xx response
- * ("Failed to load resource: … 401"), which the demo provokes on purpose.
+ * ("Failed to load resource: … 401"), which the demo provokes on purpose; Firefox reports
+ * that the server's own login page (/authorize, CSP `default-src 'none'`, no icon link)
+ * blocks its automatic /favicon.ico request.
  */
-export const unexpectedErrors = (errors) => errors.filter((e) => !/Failed to load resource/.test(e));
+export const unexpectedErrors = (errors) => errors.filter((e) =>
+  !/Failed to load resource/.test(e) && !/Content-Security-Policy: .*\(img-src\) at \S+\/favicon\.ico /.test(e));
 
-export const signInHeading = (page) => page.getByRole("heading", { level: 1, name: "Sign in" });
+export const waitForSignInHeading = (page, options = {}) => page.waitFor("h1", { text: "Sign in", exact: true, ...options });
+
+/** Text shown in the view (not in the side panel's log), e.g. a post title or a notice. */
+export const waitForInView = (page, text, options = {}) => page.waitFor("#main", { text, ...options });
+
+export const clickButton = (page, name) => page.click("button", { text: name, exact: true });
 
 export async function waitForSignedIn(page, username) {
-  await page.getByRole("heading", { level: 1, name: /Profile|Posts/ }).waitFor();
-  await page.locator("#whoami", { hasText: `Signed in as ${username}` }).waitFor();
+  await page.waitFor("h1", { text: /^(Profile|Posts)$/ });
+  await page.waitFor("#whoami", { text: `Signed in as ${username}` });
 }
 
 export async function signInWithPassword(page, username, password) {
-  await signInHeading(page).waitFor();
-  await page.getByLabel("Username", { exact: true }).fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await waitForSignInHeading(page);
+  await page.fill("#login-username", username);
+  await page.fill("#login-password", password);
+  await clickButton(page, "Sign in");
   await waitForSignedIn(page, username);
 }
 
 /** A claim of the current access token, as the session panel shows it ("exp" → 1795356643). */
 export async function claimShown(page, name) {
-  const text = await page.locator("#claims dt", { hasText: new RegExp(`^${name}$`) })
-    .locator("xpath=following-sibling::dd[1]").innerText();
+  const text = await page.evaluate((claim) => {
+    const term = [...document.querySelectorAll("#claims dt")].find((dt) => dt.textContent.trim() === claim);
+    return term?.nextElementSibling?.innerText ?? null;
+  }, name);
   return /^\d+/.test(text) ? Number(/^\d+/.exec(text)[0]) : text;
 }
 
 /** The log entries' text, newest first. */
-export const logEntries = (page) => page.locator("#log li").allInnerTexts();
+export const logEntries = (page) => page.evaluate(() => [...document.querySelectorAll("#log li")].map((li) => li.innerText));
 
 export async function waitForLogEntry(page, pattern, timeout = 15_000) {
-  await page.locator("#log li", { hasText: pattern }).first().waitFor({ timeout });
+  await page.waitFor("#log li", { text: pattern, timeout });
 }
 
 export async function screenshot(page, name) {
   await mkdir(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  await page.screenshot(join(screenshotDir, `${page.engine === "chromium" ? "" : `${page.engine}-`}${name}.png`));
 }
 
 /** What the page could read of its own storage: tokens must never be there. */
@@ -97,7 +107,7 @@ const axeScript = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 /** axe-core's WCAG 2.1 A and AA violations on the page as it is now: [{ id, impact, help, nodes }]. */
 export async function accessibilityViolations(page) {
-  await page.addScriptTag({ path: axeScript });
+  await page.addScriptTag(axeScript);
   return page.evaluate(async () => {
     const result = await window.axe.run(document, {
       runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },

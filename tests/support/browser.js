@@ -63,8 +63,9 @@ const spec = (selector, { text = null, exact = false } = {}) => ({
 });
 
 /** What both wrappers share, given the engine's waitForFunction(fn, arg, { timeout, polling }). */
-function common(page, waitForFunction) {
+function common(engine, page, waitForFunction) {
   return {
+    engine,
     raw: page,
     errors: watchPageErrors(page),
     url: () => page.url(),
@@ -93,7 +94,7 @@ function common(page, waitForFunction) {
 
 function wrapPlaywright(page) {
   return {
-    ...common(page, (fn, arg, options) => page.waitForFunction(fn, arg, options)),
+    ...common("chromium", page, (fn, arg, options) => page.waitForFunction(fn, arg, options)),
     goto: (url) => page.goto(url),
     reload: () => page.reload(),
     waitForURL: (pattern) => page.waitForURL(pattern),
@@ -111,7 +112,7 @@ function wrapPlaywright(page) {
 
 function wrapPuppeteer(page) {
   return {
-    ...common(page, (fn, arg, options) => page.waitForFunction(fn, options, arg)),
+    ...common("firefox", page, (fn, arg, options) => page.waitForFunction(fn, options, arg)),
     goto: (url) => page.goto(url),
     reload: () => page.reload(),
     waitForURL: (pattern) => page.waitForFunction(
