@@ -8,6 +8,7 @@ import { AuthError, requireType } from "./errors.js";
 import { Tabs } from "./tabs.js";
 import { describeResponse, send } from "./http.js";
 import { abortable, checkSignal } from "./abort.js";
+import { DpopKeys } from "./dpop.js";
 import { checkVerifier, discover, verifyTokenResponse } from "./oidc.js";
 
 const EVENTS = ["login", "logout", "refresh", "error"];
@@ -37,7 +38,7 @@ function defaults(options) {
 
 // The JSON-able options the core validates (functions and objects stay in JS).
 function coreOptions(options) {
-  const { fetch, now, monotonicNow, storage, channel, locks, navigate, verifier, ...plain } = options;
+  const { fetch, now, monotonicNow, storage, channel, locks, navigate, verifier, dpopKeyStore, ...plain } = options;
   return plain;
 }
 
@@ -67,6 +68,8 @@ class Client {
   #tabs; // other tabs of this profile: BroadcastChannel + cross-tab lock (js/tabs.js)
   #maxBytes;
   #cleanup = [];
+  #dpop = null;      // DPoP keys (js/dpop.js) with options.dpop
+  #dpopJwk = null;   // the public key the core was given
 
   constructor(module, handle, options, io) {
     this.#module = module;
@@ -74,6 +77,13 @@ class Client {
     this.#options = options;
     this.#io = io;
     this.#maxBytes = options.maxResponseBytes ?? 65536;
+    if (options.dpop === true) {
+      this.#dpop = new DpopKeys({
+        id: `${options.issuer}|${options.clientId}`,
+        store: options.dpopKeyStore,
+        locks: options.locks === undefined ? (globalThis.navigator?.locks ?? null) : options.locks,
+      });
+    }
     this.#tabs = new Tabs(options, {
       encode: (type, extra) => this.#call("encodeTabMessage", { type, ...extra, ...this.#clock() }).message,
       receive: (message) => this.#call("receiveTabMessage", { message, ...this.#clock() }),
@@ -92,8 +102,39 @@ class Client {
     return { wall: Math.floor(this.#io.now()), mono: Math.floor(this.#io.monotonicNow()) };
   }
 
-  #send(request) {
-    return send(this.#io.fetch, request, this.#maxBytes);
+  // A request the core described. With DPoP: a fresh proof on every attempt, the server's
+  // DPoP-Nonce remembered, and one retry when the token endpoint asks for a nonce (§8).
+  async #send(request) {
+    if (!request.dpop) return send(this.#io.fetch, request, this.#maxBytes);
+    for (let retried = false; ; retried = true) {
+      const headers = { ...request.headers, DPoP: await this.#proof(request.method, request.url, false) };
+      const response = await send(this.#io.fetch, { ...request, headers }, this.#maxBytes);
+      const { retry } = this.#call("dpopAnswer", { url: request.url, response });
+      if (!retry || retried) return response;
+    }
+  }
+
+  // ------------------------------------------------------------------ DPoP (RFC 9449)
+  async #dpopKey() {
+    const { jwk } = await this.#dpop.key();
+    if (this.#dpopJwk !== jwk) {
+      this.#call("setDpopKey", { jwk });
+      this.#dpopJwk = jwk;
+    }
+  }
+
+  // The core builds the proof (src/dpop.cpp); WebCrypto signs it with the non-extractable key.
+  async #proof(method, url, resource) {
+    await this.#dpopKey();
+    const { signingInput } = this.#call("dpopProofInput", { htm: method, htu: url, resource, wall: this.#io.now() });
+    const signature = await this.#dpop.sign(signingInput);
+    return callCore(this.#module, "dpopProof", { signingInput, signature }).proof;
+  }
+
+  #forgetDpopKey() {
+    this.#dpop?.forget();
+    this.#dpopJwk = null;
+    if (this.#dpop && this.#handle !== null) this.#call("setDpopKey", {});
   }
 
   #emit(event, detail) {
@@ -132,6 +173,7 @@ class Client {
 
   // ------------------------------------------------------------------ login
   async login(options = {}) {
+    if (this.#dpop) await this.#dpopKey(); // RFC 9449 §10: dpop_jkt binds the code to the key
     const { url, transaction } = this.#call("beginLogin", {
       returnTo: options.returnTo ?? globalThis.location?.pathname ?? "/",
       prompt: options.prompt,
@@ -269,7 +311,8 @@ class Client {
 
   async getAccessToken(options = {}) {
     const signal = checkSignal(options?.signal, "options.signal");
-    return (await this.#authorization(signal)).header.slice("Bearer ".length);
+    const { header } = await this.#authorization(signal);
+    return header.slice(header.indexOf(" ") + 1); // after "Bearer " or "DPoP "
   }
 
   // The resource request is the caller's: it runs with the caller's signal (init.signal or the
@@ -278,32 +321,52 @@ class Client {
     const original = new Request(input, init);
     const signal = original.signal;
     let auth = await this.#authorization(signal);
-    let response = await this.#fetchWith(original.clone(), auth.header, signal);
-    const { action } = this.#call("classifyApiResponse", {
-      attempt: 1,
-      generation: auth.generation,
-      status: response.status,
-      wwwAuthenticate: response.headers.get("www-authenticate") ?? "",
-    });
-    if (action === "deliver") return response;
-    if (action === "refresh_and_retry") {
-      const outcome = await abortable(this.#refresh(), signal);
-      if (outcome.ended) return response; // the 401 is the caller's answer; logout has fired
+    // At most one refresh retry (RFC 6750 §3.1) and, with DPoP, one nonce retry (RFC 9449 §9):
+    // the core says which, and never twice.
+    let refreshed = false;
+    let nonceRetried = false;
+    for (;;) {
+      const response = await this.#fetchWith(original.clone(), auth.header, signal);
+      const { action } = this.#call("classifyApiResponse", {
+        attempt: refreshed ? 2 : 1,
+        nonceRetried,
+        generation: auth.generation,
+        status: response.status,
+        wwwAuthenticate: response.headers.get("www-authenticate") ?? "",
+      });
+      if (action === "deliver") return response;
+      if (action === "nonce_retry") {
+        nonceRetried = true;
+      } else {
+        refreshed = true;
+        if (action === "refresh_and_retry") {
+          const outcome = await abortable(this.#refresh(), signal);
+          if (outcome.ended) return response; // the 401 is the caller's answer; logout has fired
+        }
+        const next = this.#call("authorization", this.#clock());
+        if (next.freshness !== "fresh") return response;
+        auth = next;
+      }
+      await response.body?.cancel().catch(() => {});
     }
-    auth = this.#call("authorization", this.#clock());
-    if (auth.freshness !== "fresh") return response;
-    await response.body?.cancel().catch(() => {});
-    return this.#fetchWith(original, auth.header, signal); // exactly one retry (RFC 6750 §3.1)
   }
 
   async #fetchWith(request, authorization, signal) {
     request.headers.set("Authorization", authorization);
+    const dpop = authorization.startsWith("DPoP ");
+    if (dpop) request.headers.set("DPoP", await abortable(this.#proof(request.method, request.url, true), signal));
+    let response;
     try {
-      return await abortable(this.#io.fetch(request), signal); // also when an injected fetch ignores it
+      response = await abortable(this.#io.fetch(request), signal); // also when an injected fetch ignores it
     } catch (cause) {
       if (signal.aborted) throw signal.reason;
       throw new AuthError("network", `${request.method} ${request.url} got no answer: ${cause?.message ?? cause}`, { cause });
     }
+    if (dpop) {
+      this.#call("dpopAnswer", { url: request.url, response: {
+        status: response.status, dpopNonce: response.headers.get("dpop-nonce") ?? "" } });
+    }
+    return response;
   }
 
   // ------------------------------------------------------------------ logout
@@ -329,6 +392,10 @@ class Client {
     // Memory is wiped whatever the server said: a user who clicked "log out" is logged out here.
     this.#call("wipe");
     this.#user = null;
+    if (this.#dpop) { // the key goes for every tab (before they hear of the logout)
+      await this.#dpop.destroy();
+      this.#forgetDpopKey();
+    }
     this.#tabs.post("logged_out");
     this.#emit("logout", { reason: everywhere ? "everywhere" : "user" });
     if (failure) this.#emit("error", { error: failure });
@@ -378,6 +445,7 @@ class Client {
       }
     } else if (action.action === "logout") {
       this.#user = null;
+      if (action.type === "logged_out") this.#forgetDpopKey(); // that tab deleted the key
       if (action.wasAuthenticated) {
         this.#emit("logout", { reason: action.type === "session_ended" ? "session_expired" : "other_tab" });
       }

@@ -58,6 +58,7 @@ export async function describeResponse(response, maxBytes) {
     contentType: response.headers.get("content-type") ?? "",
     wwwAuthenticate: response.headers.get("www-authenticate") ?? "",
     retryAfter: retryAfterSeconds(response.headers.get("retry-after")),
+    dpopNonce: response.headers.get("dpop-nonce") ?? "", // RFC 9449 §8
     body: "",
     truncated: false,
   };

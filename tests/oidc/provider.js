@@ -5,7 +5,7 @@
 // Facts from ../shared/TOOLCHAIN.md: the issuer is fixed at construction, so listen first.
 // Also: a path-aware cookie jar and a driver for the dev-interaction forms, so a test can
 // play the browser's part of the redirect flow with fetch.
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 
 import Provider from "oidc-provider";
@@ -18,8 +18,10 @@ export const signingKeys = {
 };
 
 /**
- * @param {{ redirectUris?: string[], postLogoutRedirectUris?: string[], ttl?: object }} [options]
+ * @param {{ redirectUris?: string[], postLogoutRedirectUris?: string[], ttl?: object, dpop?: boolean }} [options]
  * Clients: "spa" (ES256 ID tokens) and "spa-rs" (RS256), both public (PKCE, no secret).
+ * `dpop`: RFC 9449 with server nonces required at the token and userinfo endpoints
+ * (TOOLCHAIN.md: `nonceSecret` enables nonces, `requireNonce` forces them).
  */
 export async function startProvider(options = {}) {
   const redirectUris = options.redirectUris ?? ["http://127.0.0.1/cb"];
@@ -50,6 +52,7 @@ export async function startProvider(options = {}) {
       revocation: { enabled: true },
       rpInitiatedLogout: { enabled: true },
       userinfo: { enabled: true },
+      ...(options.dpop ? { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } } : {}),
     },
     // A public SPA client gets a refresh token without offline_access (TOOLCHAIN.md).
     issueRefreshToken: async (_ctx, c) => c.grantTypeAllowed("refresh_token"),
