@@ -48,7 +48,7 @@ const stack = await startBrowserStack({ accessTtl: ACCESS_TTL });
 const totals = { refresh_requests: 0, refresh_rotated: 0, refresh_grace: 0, refresh_reuse: 0, refresh_rejected: 0 };
 const addStats = (stats) => { for (const k of Object.keys(totals)) totals[k] += stats[k]; };
 const record = { calls: [], logouts: [], lostSessions: [], badResults: [], pageLoads: 0, pageErrors: [],
-                 faults: {}, actions: { burst: 0, reload: 0, reopen: 0, visibility: 0 } };
+                 faults: {}, episodes: [], actions: { burst: 0, reload: 0, reopen: 0, visibility: 0 } };
 const heaps = new Map(); // tab id → { start, end }
 let nextId = 0;
 let loggedIn = false; // before the login, a tab that loads signed out is right
@@ -108,6 +108,7 @@ async function faultLoop() {
     const spec = pick(FAULTS)();
     const name = spec.kind === "status" ? `status ${spec.status}` : spec.kind === "lost" ? `lost/${spec.deliver}` : spec.kind;
     record.faults[name] = (record.faults[name] ?? 0) + 1;
+    record.episodes.push(`${Date.now() - soakStart} ${name}`);
     if (spec.kind === "restart") {
       addStats(await stack.stats());
       await stack.crash();
@@ -199,6 +200,17 @@ console.log(`  longest wait of any call: ${Math.round(longest.ms)} ms (${longest
             `calls past deadline + ${SLACK_MS} ms: ${lateCalls.length}`);
 for (const [id, h] of heaps) console.log(`  tab ${id}: wasm memory ${mb(h.start)} → ${mb(h.end)}`);
 if (record.pageErrors.length) console.log(`  page errors: ${record.pageErrors.join("; ")}`);
+
+// When something went wrong: the refresh requests around the first refused one, as the proxy saw them.
+const refreshLog = stack.proxy.log.filter((e) => e.path === REFRESH && e.at >= soakStart);
+const firstRefused = refreshLog.findIndex((e) => e.status === 401);
+if ((totals.refresh_reuse || falseLogouts) && firstRefused >= 0) {
+  console.log("  refresh requests before the first refused one (ms since start: arrived → forwarded, fault, status):");
+  console.log(`  fault episodes (ms since start): ${record.episodes.join(", ")}`);
+  for (const e of refreshLog.slice(Math.max(0, firstRefused - 12), firstRefused + 1)) {
+    console.log(`    ${e.at - soakStart} → ${e.forwardedAt ? e.forwardedAt - soakStart : "-"} ${e.fault ?? "healthy"} ${e.status ?? (e.dropped ? "dropped" : "no answer")}`);
+  }
+}
 
 const missed = [];
 if (falseLogouts) missed.push(`${falseLogouts} false logout(s): ${JSON.stringify([...record.logouts, ...record.lostSessions, ...record.badResults].slice(0, 5))}`);

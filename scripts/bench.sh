@@ -17,6 +17,8 @@ else
   for f in bench/*.mjs; do
     # Helpers that other benches spawn (no figures of their own) are skipped.
     case "$(basename "$f")" in oidc-provider-server.mjs) continue ;; esac
+    # The soak has its own command (npm run soak, 10 minutes); bench/faults.mjs runs here.
+    case "$(basename "$f")" in soak.mjs) continue ;; esac
     benches+=("$f")
   done
 fi

@@ -157,7 +157,7 @@ describe("(b) an answer slower than the deadline", () => {
     const tab = await loggedInTab(stack, { timeoutSeconds: TIMEOUT_S });
     await untilRefreshDue(tab.auth);
     const since = await mark();
-    stack.proxy.fault(REFRESH, { kind: "slow", delayMs: 3500, times: 1 });
+    stack.proxy.fault(REFRESH, { kind: "slow", delayMs: 3500, lateDelivery: true, times: 1 });
     const { ms, error } = await timed(tab.auth.getAccessToken());
     assert.ok(isTimeout(error, TIMEOUT_S * 1000), `got ${error?.code}`);
     assert.ok(ms <= TIMEOUT_S * 1000 + SLACK_MS, `settled after ${Math.round(ms)} ms`);

@@ -4,9 +4,10 @@
 //
 // Fault kinds (spec.kind):
 //   "blackhole"  accept the request, never answer (held until the client gives up or clear())
-//   "slow"       wait `delayMs`, then forward and relay the answer. The request reaches the
-//                server late even if the client has given up meanwhile (a slow server finishes
-//                its work), so a slow refresh may rotate after the client stopped waiting.
+//   "slow"       wait `delayMs`, then forward and relay the answer. A request whose client
+//                gave up meanwhile is dropped, unless `lateDelivery: true`: then it reaches the
+//                server anyway (a slow server finishes its work), and a slow refresh may rotate
+//                after the client stopped waiting.
 //   "reset"      forward, send the status line, headers (Set-Cookie included) and the first
 //                `afterBytes` of the body, then destroy the socket
 //   "stall"      like "reset", but the connection then stays open and silent: the body never ends
@@ -30,7 +31,7 @@ export async function startFaultProxy({ target, port = 0 } = {}) {
   const held = new Set(); // responses never to be answered
   const timers = new Set();
   const sockets = new Set();
-  const log = []; // { at, method, path, fault }
+  const log = []; // { at, method, path, fault, forwardedAt?, status? }
 
   const bump = (map, path) => map.set(path, (map.get(path) ?? 0) + 1);
   const sum = (map, prefix) => [...map].reduce((n, [path, c]) => (path.startsWith(prefix) ? n + c : n), 0);
@@ -68,16 +69,18 @@ export async function startFaultProxy({ target, port = 0 } = {}) {
   };
 
   /** Sends the request to the server; resolves to its answer, fully read: { status, headers, body }. */
-  function toServer(req, path, body) {
+  function toServer(req, path, body, entry) {
     return new Promise((resolve, reject) => {
       if (!upstream) return reject(new Error("no upstream"));
       bump(forwarded, path);
+      entry.forwardedAt = Date.now();
       const out = httpRequest({
         hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
         headers: req.headers, agent: false,
       }, (answer) => {
         const chunks = [];
         answer.on("data", (c) => chunks.push(c));
+        entry.status = answer.statusCode;
         answer.on("end", () => resolve({ status: answer.statusCode, headers: answer.rawHeaders, body: Buffer.concat(chunks) }));
         answer.on("error", reject);
       });
@@ -94,10 +97,10 @@ export async function startFaultProxy({ target, port = 0 } = {}) {
     return kept;
   };
 
-  async function relay(req, res, path, body, spec) {
+  async function relay(req, res, path, body, spec, entry) {
     let answer;
     try {
-      answer = await toServer(req, path, body);
+      answer = await toServer(req, path, body, entry);
     } catch {
       return req.socket.destroy(); // the server is down: a failed connection, as without a proxy
     }
@@ -106,7 +109,7 @@ export async function startFaultProxy({ target, port = 0 } = {}) {
       return req.socket.destroy();
     }
     const headers = endToEndHeaders(answer.headers);
-    if (res.destroyed) return; // the client gave up; the server did its work anyway
+    if (req.socket.destroyed) return; // the client gave up; the server did its work anyway
     if (spec?.kind === "reset" || spec?.kind === "stall") {
       res.writeHead(answer.status, headers);
       const part = answer.body.subarray(0, Math.min(spec.afterBytes ?? 16, Math.max(answer.body.length - 1, 0)));
@@ -120,7 +123,8 @@ export async function startFaultProxy({ target, port = 0 } = {}) {
     const path = new URL(req.url, "http://proxy").pathname;
     const spec = take(path);
     bump(received, path);
-    log.push({ at: Date.now(), method: req.method, path, fault: spec?.kind ?? null });
+    const entry = { at: Date.now(), method: req.method, path, fault: spec?.kind ?? null };
+    log.push(entry);
     const body = await readBody(req).catch(() => null);
     if (body === null) return;
     switch (spec?.kind) {
@@ -133,9 +137,12 @@ export async function startFaultProxy({ target, port = 0 } = {}) {
         return res.writeHead(spec.status, headers).end(JSON.stringify({ error, error_description: "injected by the fault proxy" }));
       }
       case "slow":
-        return after(spec.delayMs, () => relay(req, res, path, body, spec));
+        return after(spec.delayMs, () => {
+          if (req.socket.destroyed && !spec.lateDelivery) return (entry.dropped = true);
+          relay(req, res, path, body, spec, entry);
+        });
       default:
-        return relay(req, res, path, body, spec);
+        return relay(req, res, path, body, spec, entry);
     }
   }
 
