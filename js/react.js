@@ -218,10 +218,10 @@ export function AuthProvider({ options, client: given, children, onRedirectCallb
   if (!options === !given) {
     throw new AuthError("invalid_argument", "<AuthProvider> takes either `options` or `client`, not both or neither");
   }
-  const ready = useRef(null); // resolves to the client once it exists
-  if (!ready.current) ready.current = given ? { promise: Promise.resolve(given) } : deferred();
+  const ready = useRef(null); // an `options` provider's client, once it exists
+  if (!ready.current) ready.current = deferred();
   const latest = useRef(null);
-  latest.current = { isRedirectCallback, restoreOptions, onRedirectCallback };
+  latest.current = { given, isRedirectCallback, restoreOptions, onRedirectCallback };
 
   const owned = useOwnedClient(given ? null : options, ready);
   const client = given ?? owned.client;
@@ -249,7 +249,7 @@ export function AuthProvider({ options, client: given, children, onRedirectCallb
   // a call made while loading behaves as it will afterwards.
   const actions = useMemo(() => {
     const settledClient = async () => {
-      const c = await ready.current.promise;
+      const c = latest.current.given ?? await ready.current.promise;
       await startOnce(c, latest.current).catch(() => {});
       return c;
     };
