@@ -70,7 +70,7 @@ export class DpopKeys {
     this.#id = id;
     this.#subtle = globalThis.crypto?.subtle;
     if (!this.#subtle) throw new AuthError("configuration", "DPoP needs WebCrypto (crypto.subtle): a secure context");
-    this.#store = store === undefined
+    this.#store = store == null
       ? (globalThis.indexedDB ? indexedDbKeyStore() : memoryKeyStore())
       : checkStore(store);
     this.#locks = locks;

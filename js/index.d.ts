@@ -25,6 +25,7 @@ export type AuthErrorCode =
   | "server_error"          // 5xx or 429 (cause: { status, retryAfter }); the session is kept
   | "network"               // fetch failed (offline, DNS, CORS…); the session is kept
   | "timeout"               // no answer within timeoutSeconds (cause: { url, timeoutMs }); the session is kept
+  | "invalid_dpop_proof"    // the server refused the DPoP proof, or kept asking for a nonce
   | "not_authenticated"     // an operation needs a session and there is none
   // low-level decoding
   | "invalid_base64url"
@@ -151,6 +152,17 @@ export interface AuthClientOptions {
   maxResponseBytes?: number;
   /** Explicit, greppable opt-out of the RFC 9207 `iss` check on callbacks. */
   skipIssuerCheck?: boolean;
+  /**
+   * DPoP (RFC 9449): tokens bound to a non-extractable WebCrypto P-256 key that every tab of
+   * the profile shares (IndexedDB). Token requests and `auth.fetch` carry a proof; the
+   * `Authorization` scheme is `DPoP`; a `Bearer` answer is refused. Default false.
+   */
+  dpop?: boolean;
+  /**
+   * Where the DPoP key pair is kept. Default: IndexedDB in browsers, this tab's memory where
+   * IndexedDB is missing or refuses (then every tab has its own key; README "DPoP").
+   */
+  dpopKeyStore?: DpopKeyStore | null;
 
   // Injectables, so the same client runs headless in Node.
   fetch?: FetchLike;
@@ -176,6 +188,13 @@ export interface AuthClientOptions {
    * default bundle stays small: `verifier: await loadVerifier()` from "authwasm/verify".
    */
   verifier?: IdTokenVerifier | null;
+}
+
+/** A store for the DPoP CryptoKeyPair (structured-cloneable; its private key is not extractable). */
+export interface DpopKeyStore {
+  get(id: string): Promise<CryptoKeyPair | undefined>;
+  set(id: string, keyPair: CryptoKeyPair): Promise<void>;
+  delete(id: string): Promise<void>;
 }
 
 /** What loadVerifier() from "authwasm/verify" returns (see js/verify.d.ts). */

@@ -13,3 +13,14 @@ void [token, code];
 await createAuthClient({ issuer: "https://idp.example", clientId: "spa", timeoutSeconds: "5s" });
 // @ts-expect-error signal is an AbortSignal
 await auth.getAccessToken({ signal: true });
+
+// DPoP options.
+const memory = new Map<string, CryptoKeyPair>();
+await createAuthClient({
+  issuer: "https://idp.example", clientId: "spa", dpop: true,
+  dpopKeyStore: { get: async (id) => memory.get(id), set: async (id, k) => void memory.set(id, k), delete: async (id) => void memory.delete(id) },
+});
+const dpopCode: AuthErrorCode = "invalid_dpop_proof";
+void dpopCode;
+// @ts-expect-error dpop is a boolean
+await createAuthClient({ issuer: "https://idp.example", clientId: "spa", dpop: "on" });
