@@ -1,7 +1,7 @@
 // Hand-written types for "authwasm/react" (tests/types/react.test-d.ts checks them with tsc).
 import type { ComponentType, ReactNode } from "react";
 import type {
-  AuthClient, AuthClientOptions, AuthError, AuthUser, CallbackResult, LoginOptions, LogoutOptions, RestoreOptions,
+  AuthClient, AuthClientOptions, AuthError, AuthUser, CallbackResult, LoginOptions, RestoreOptions,
 } from "./index.js";
 
 /** What the provider knows; every field re-renders its consumers when it changes. */
@@ -18,14 +18,16 @@ export interface AuthState {
   readonly error: AuthError | null;
 }
 
-/** useAuth()'s value. The functions keep their identity across renders. */
+/**
+ * useAuth()'s value. The functions are the client's (same arguments, same answers); they keep
+ * their identity across renders and wait for the client and its first restore or callback.
+ */
 export interface AuthContextValue extends AuthState {
-  /** Redirects to the authorization endpoint. Waits for the client and its first restore. */
-  login(options?: LoginOptions): Promise<void>;
-  loginWithPassword(username: string, password: string): Promise<AuthUser>;
-  logout(options?: LogoutOptions): Promise<void>;
-  getAccessToken(): Promise<string>;
-  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  readonly login: AuthClient["login"];
+  readonly loginWithPassword: AuthClient["loginWithPassword"];
+  readonly logout: AuthClient["logout"];
+  readonly getAccessToken: AuthClient["getAccessToken"];
+  readonly fetch: AuthClient["fetch"];
   /** The client itself (null while an `options` provider is still creating it). */
   readonly client: AuthClient | null;
 }

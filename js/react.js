@@ -253,13 +253,9 @@ export function AuthProvider({ options, client: given, children, onRedirectCallb
       await startOnce(c, latest.current).catch(() => {});
       return c;
     };
-    return {
-      login: async (loginOptions) => (await settledClient()).login(loginOptions),
-      loginWithPassword: async (username, password) => (await settledClient()).loginWithPassword(username, password),
-      logout: async (logoutOptions) => (await settledClient()).logout(logoutOptions),
-      getAccessToken: async () => (await settledClient()).getAccessToken(),
-      fetch: async (input, init) => (await settledClient()).fetch(input, init),
-    };
+    const forward = (name) => async (...args) => (await settledClient())[name](...args);
+    return Object.fromEntries(["login", "loginWithPassword", "logout", "getAccessToken", "fetch"]
+      .map((name) => [name, forward(name)]));
   }, []);
 
   const state = owned.error ? { ...LOADING, isLoading: false, error: owned.error } : snapshot;

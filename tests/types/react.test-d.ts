@@ -48,6 +48,7 @@ async function hook(): Promise<void> {
   const me: AuthUser = await auth.loginWithPassword("ada", "pw");
   await auth.logout({ everywhere: true });
   const token: string = await auth.getAccessToken();
+  await auth.getAccessToken({ signal: AbortSignal.timeout(1000) });
   const res: Response = await auth.fetch("/api/posts", { method: "GET" });
   const client = auth.client;
   if (client) void client.session().refreshCount;
