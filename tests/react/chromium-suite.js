@@ -76,13 +76,14 @@ export function defineChromiumSuite(major) {
         assert.equal((await stats(server)).token_exchanges - exchangesBefore, 1);
 
         const probe = await page.evaluate(() => ({
-          mode: sessionStorage.getItem("mode"), effectRuns: window.probe.effectRuns,
+          mode: sessionStorage.getItem("mode"), effectRuns: window.probe.effectRuns, channels: window.probe.channels,
           clients: window.probe.clients.size, redirects: window.probe.redirects,
           path: location.pathname, search: location.search }));
         await assertReact(page);
         assert.equal(probe.mode, mode);
         assert.equal(probe.effectRuns, 2, "StrictMode ran the effects twice (a development build)");
         assert.equal(probe.clients, 1, "one client for the provider");
+        assert.equal(probe.channels, 1, "one client made");
         assert.deepEqual(probe.redirects, [returnTo], "onRedirectCallback once, with the guard's URL");
         assert.equal(probe.path + probe.search, returnTo, "back where the guard was; code, state and iss are gone");
         assert.ok(callbackUrl, "the browser went through /callback?code=…");
@@ -179,7 +180,8 @@ export function defineChromiumSuite(major) {
         const { page, errors } = await open(`/?mode=${mode}`);
         try {
           await waitForText(page, "status", "signed out");
-          assert.equal(await page.evaluate(() => window.probe.clients.size), 1, `${mode}: one client`);
+          assert.deepEqual(await page.evaluate(() => [window.probe.clients.size, window.probe.channels]), [1, 1],
+                           `${mode}: one client rendered, one made`);
           if (mode === "client") {
             assert.equal(await page.evaluate(() => [...window.probe.clients][0] === window.probe.ownClient), true);
           }

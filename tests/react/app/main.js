@@ -12,7 +12,17 @@ const options = { issuer: location.origin, clientId: "authwasm-demo", redirectUr
 const mode = new URLSearchParams(location.search).get("mode") ?? sessionStorage.getItem("mode") ?? "options";
 sessionStorage.setItem("mode", mode);
 
-const probe = (window.probe = { reactVersion: version, effectRuns: 0, clients: new Set(), redirects: [], auth: null, unmount: null });
+const probe = (window.probe = { reactVersion: version, effectRuns: 0, clients: new Set(), redirects: [], auth: null,
+                                unmount: null, channels: 0 });
+
+// Each client opens its BroadcastChannel "authwasm:<clientId>" (js/index.d.ts): counting them
+// counts the clients made, also those StrictMode would have made and thrown away.
+window.BroadcastChannel = class extends BroadcastChannel {
+  constructor(name) {
+    super(name);
+    if (String(name).startsWith("authwasm:")) probe.channels++;
+  }
+};
 
 function Status() {
   const auth = useAuth();
