@@ -9,6 +9,7 @@ import { Tabs } from "./tabs.js";
 import { describeResponse, send } from "./http.js";
 import { abortable, checkSignal } from "./abort.js";
 import { DpopKeys } from "./dpop.js";
+import { ApiCall } from "./api-call.js";
 import { checkVerifier, discover, verifyTokenResponse } from "./oidc.js";
 
 const EVENTS = ["login", "logout", "refresh", "error"];
@@ -299,6 +300,8 @@ class Client {
   // this caller's wait at once; the refresh itself goes on for the others (js/abort.js).
   async #authorization(signal) {
     if (signal?.aborted) throw signal.reason;
+    const fresh = this.#freshAuthorization();
+    if (fresh) return fresh;
     let auth = this.#call("authorization", this.#clock());
     if (auth.freshness === "expired") {
       const outcome = await abortable(this.#refresh(), signal);
@@ -307,6 +310,15 @@ class Client {
     }
     if (auth.freshness !== "fresh") throw new AuthError("not_authenticated", "not logged in");
     return auth;
+  }
+
+  // The common case without JSON (src/api.hpp fresh_authorization): null unless fresh.
+  #freshAuthorization() {
+    if (this.#handle === null) return null;
+    const line = this.#module.freshAuthorization(this.#handle, Math.floor(this.#io.monotonicNow()));
+    if (!line) return null;
+    const space = line.indexOf(" ");
+    return { freshness: "fresh", generation: Number(line.slice(0, space)), header: line.slice(space + 1) };
   }
 
   async getAccessToken(options = {}) {
@@ -318,15 +330,18 @@ class Client {
   // The resource request is the caller's: it runs with the caller's signal (init.signal or the
   // Request's) and no deadline of authwasm's; an abort rejects with the signal's reason.
   async fetch(input, init) {
-    const original = new Request(input, init);
-    const signal = original.signal;
+    const call = new ApiCall(input, init);
+    const signal = call.signal;
     let auth = await this.#authorization(signal);
     // At most one refresh retry (RFC 6750 §3.1) and, with DPoP, one nonce retry (RFC 9449 §9):
     // the core says which, and never twice.
     let refreshed = false;
     let nonceRetried = false;
     for (;;) {
-      const response = await this.#fetchWith(original.clone(), auth.header, signal);
+      const response = await this.#fetchWith(call, auth.header);
+      // Only a 401 can lead to a retry (src/session.cpp classify_api_response answers
+      // "deliver" for every other status): other answers skip the round trip into the core.
+      if (response.status !== 401 || !call.replayable) return response;
       const { action } = this.#call("classifyApiResponse", {
         attempt: refreshed ? 2 : 1,
         nonceRetried,
@@ -351,19 +366,20 @@ class Client {
     }
   }
 
-  async #fetchWith(request, authorization, signal) {
-    request.headers.set("Authorization", authorization);
+  async #fetchWith(call, authorization) {
+    const { signal } = call;
+    const headers = { Authorization: authorization };
     const dpop = authorization.startsWith("DPoP ");
-    if (dpop) request.headers.set("DPoP", await abortable(this.#proof(request.method, request.url, true), signal));
+    if (dpop) headers.DPoP = await abortable(this.#proof(call.method, call.url, true), signal);
     let response;
     try {
-      response = await abortable(this.#io.fetch(request), signal); // also when an injected fetch ignores it
+      response = await abortable(this.#io.fetch(...call.attempt(headers)), signal); // also when an injected fetch ignores it
     } catch (cause) {
-      if (signal.aborted) throw signal.reason;
-      throw new AuthError("network", `${request.method} ${request.url} got no answer: ${cause?.message ?? cause}`, { cause });
+      if (signal?.aborted) throw signal.reason;
+      throw new AuthError("network", `${call.method} ${call.url} got no answer: ${cause?.message ?? cause}`, { cause });
     }
     if (dpop) {
-      this.#call("dpopAnswer", { url: request.url, response: {
+      this.#call("dpopAnswer", { url: call.url, response: {
         status: response.status, dpopNonce: response.headers.get("dpop-nonce") ?? "" } });
     }
     return response;

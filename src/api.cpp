@@ -314,6 +314,15 @@ Reply userinfo_op(Session& s, const Json& args) {
 
 }  // namespace
 
+std::string fresh_authorization(long long handle, long long mono_ms) {
+  for (const auto& open : sessions()) {
+    if (open.handle != handle) continue;
+    auto header = open.session->authorization(mono_ms);
+    return header ? std::to_string(open.session->generation()) + " " + header.value() : std::string();
+  }
+  return std::string();
+}
+
 std::string call(std::string_view op, std::string_view args_json) {
   auto parsed = parse_json_object(args_json);
   if (!parsed) return dump_json(failure(bad_args("arguments must be a JSON object")));

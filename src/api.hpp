@@ -10,4 +10,9 @@ namespace authwasm {
 
 std::string call(std::string_view op, std::string_view args_json);
 
+// The hot path of every auth.fetch, without JSON: "<generation> <Authorization header>" when
+// the session's access token is fresh at `mono_ms` (Session::freshness), "" otherwise (then
+// js/ asks `call("authorization")`, which explains). Same policy as that op.
+std::string fresh_authorization(long long handle, long long mono_ms);
+
 }  // namespace authwasm
