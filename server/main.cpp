@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <thread>
@@ -165,9 +167,14 @@ int main(int argc, char** argv) {
     }
   });
 
+  // httplib's stop() does nothing until listen_after_bind() has set the server running, and the
+  // first stdout line below (which tests and scripts wait for) comes before that: a SIGTERM
+  // arriving in between would be lost and the server would run on. So wait for it to run.
+  std::atomic<bool> listen_returned{false};
   std::thread signal_waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
+    while (!server.is_running() && !listen_returned) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     server.stop();
   });
 
@@ -176,6 +183,7 @@ int main(int argc, char** argv) {
   std::printf("issuer %s\n", config.issuer.c_str());
   std::fflush(stdout);
   const bool listened = server.listen_after_bind();
+  listen_returned = true;
 
   // Shutdown: stop the cleanup thread, make sure the signal thread ends, close the store
   // (which checkpoints the WAL). Every committed transaction is already durable.

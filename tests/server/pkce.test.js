@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 
 import { createPkcePair } from "../../js/index.js";
 import {
-  getWithBearer, jwtClaims, refresh, refreshCookieOf, register, startServer,
+  atPhaseOfSecond, getWithBearer, jwtClaims, refresh, refreshCookieOf, register, sleep, startServer,
 } from "./server-process.js";
 
 const CLIENT = "spa-test";
@@ -49,6 +49,21 @@ async function obtainCode(server, user, extra = {}) {
   assert.equal(res.status, 302);
   const location = new URL(res.headers.get("location"));
   return { pkce, location, code: location.searchParams.get("code"), res };
+}
+
+/** The `authwasm_session=…` pair the login form's answer sets (for a Cookie header). */
+function sessionCookieOf(res) {
+  return res.headers.getSetCookie().find((c) => c.startsWith("authwasm_session="))?.split(";")[0];
+}
+
+/** GET /authorize with a login-session cookie (no password: no argon2 time). */
+async function authorizeWithSession(server, cookie, params = {}) {
+  const pkce = await createPkcePair();
+  const res = await fetch(authorizeUrl(server, { code_challenge: pkce.challenge, ...params }), {
+    redirect: "manual", headers: { cookie },
+  });
+  const location = res.status === 302 ? new URL(res.headers.get("location")) : undefined;
+  return { pkce, res, location, code: location?.searchParams.get("code") };
 }
 
 describe("authorization code + PKCE", () => {
@@ -106,14 +121,11 @@ describe("authorization code + PKCE", () => {
     const { res } = await obtainCode(server, user);
     const session = res.headers.getSetCookie().find((c) => c.startsWith("authwasm_session="));
     assert.ok(session?.includes("HttpOnly"));
-    const cookie = session.split(";")[0];
-    const { challenge } = await createPkcePair();
-    const again = await fetch(authorizeUrl(server, { code_challenge: challenge, state: "x", prompt: "none" }), {
-      redirect: "manual", headers: { cookie },
+    const { res: again, location, code } = await authorizeWithSession(server, sessionCookieOf(res), {
+      state: "x", prompt: "none",
     });
     assert.equal(again.status, 302);
-    const location = new URL(again.headers.get("location"));
-    assert.ok(location.searchParams.get("code"));
+    assert.ok(code);
     assert.equal(location.searchParams.get("state"), "x");
   });
 
@@ -216,5 +228,62 @@ describe("authorization code + PKCE", () => {
       body: "grant_type=authorization_code&code=a&code=b",
     });
     assert.equal((await dup.json()).error, "invalid_request");
+  });
+});
+
+// Lifetimes are compared in milliseconds (server/README.md "Time in milliseconds"). Each
+// early use is placed where a server comparing whole seconds would already refuse it.
+describe("code and login-session lifetimes in milliseconds", () => {
+  describe("--code-ttl 1", () => {
+    let server;
+    let cookie;
+    before(async () => {
+      server = await startServer({ args: ["--client-id", CLIENT, "--redirect-uri", REDIRECT, "--code-ttl", "1"] });
+      const { res } = await obtainCode(server, await register(server));
+      cookie = sessionCookieOf(res);
+    });
+    after(() => server.stop());
+
+    test("a code redeemed ~300 ms after it was issued is accepted", async () => {
+      await atPhaseOfSecond(850);  // whole seconds: issued at x.85, redeemed at x+1.15 -> expired
+      const { code, pkce } = await authorizeWithSession(server, cookie);
+      await sleep(300);
+      const res = await token(server, { code, code_verifier: pkce.verifier });
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).token_type, "Bearer");
+    });
+
+    test("a code redeemed ~1500 ms after it was issued is refused as expired", async () => {
+      const { code, pkce } = await authorizeWithSession(server, cookie);
+      await sleep(1500);
+      const res = await token(server, { code, code_verifier: pkce.verifier });
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), { error: "invalid_grant", error_description: "the authorization code expired" });
+    });
+  });
+
+  describe("--session-ttl 1", () => {
+    let server;
+    let user;
+    before(async () => {
+      server = await startServer({ args: ["--client-id", CLIENT, "--redirect-uri", REDIRECT, "--session-ttl", "1"] });
+      user = await register(server);
+    });
+    after(() => server.stop());
+
+    test("a login session ~300 ms old redirects straight back; ~1500 ms old it is gone", async () => {
+      await atPhaseOfSecond(750);  // the session is created after the password check, near x.8-x.9
+      const { res } = await obtainCode(server, user);
+      const created = Date.now();
+      const cookie = sessionCookieOf(res);
+      await sleep(300);
+      const early = await authorizeWithSession(server, cookie, { prompt: "none" });
+      assert.equal(early.res.status, 302);
+      assert.ok(early.code, `a code, not ${early.location}`);
+      await sleep(Math.max(0, created + 1500 - Date.now()));
+      const late = await authorizeWithSession(server, cookie, { prompt: "none" });
+      assert.equal(late.res.status, 302);
+      assert.equal(late.location.searchParams.get("error"), "login_required");
+    });
   });
 });

@@ -188,3 +188,24 @@ describe("refresh rotation (grace 0: strict)", () => {
     assert.equal((await refresh(server, winner)).status, 401, "the rotated successor is dead");
   });
 });
+
+describe("refresh-token lifetime (--refresh-ttl 1)", () => {
+  let server;
+  before(async () => {
+    server = await startServer({ args: ["--refresh-ttl", "1", "--grace", "0", "--cleanup-interval", "3600"] });
+  });
+  after(() => server.stop());
+
+  test("a refresh token ~300 ms old is accepted; ~1500 ms old it is refused as expired", async () => {
+    const s = await newSession(server);
+    await atPhaseOfSecond(850);  // whole seconds: issued at x.85, used at x+1.15 -> expired
+    const young = refreshCookieOf(await refresh(server, s.refreshToken));
+    await sleep(300);
+    const res = await refresh(server, young);
+    assert.equal(res.status, 200, "inside its 1000 ms lifetime");
+    await sleep(1500);
+    const old = await refresh(server, refreshCookieOf(res));
+    assert.equal(old.status, 401);
+    assert.equal((await old.json()).error_description, "the refresh token expired");
+  });
+});
