@@ -155,7 +155,7 @@ std::string usage() {
   --redirect-uri URI     registered redirect URI, matched exactly (repeatable)     [ISSUER/callback]
   --access-ttl S         access token lifetime                                     [900]
   --refresh-ttl S        refresh token lifetime                                    [2592000]
-  --grace S              refresh-rotation grace window; 0 = strict (server/README.md) [30]
+  --grace S              refresh grace window, 0 = strict (server/README.md)      [30]
   --code-ttl S           authorization code lifetime, at most 60                   [60]
   --session-ttl S        browser login session for /authorize                      [28800]
   --key-file PATH        ES256 private key PEM (created if missing)   [DATA_DIR/signing-key.pem]
