@@ -6,7 +6,9 @@ import { AuthError } from "./errors.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000; // src/client_config.hpp kDefaultTimeoutMs
 
-export async function send(fetchImpl, request, maxBytes) {
+// `leftMs`: what is left of the deadline when part of it went elsewhere (waiting for another
+// tab's refresh); the error still names the whole deadline.
+export async function send(fetchImpl, request, maxBytes, leftMs) {
   const timeoutMs = request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_TIMEOUT_MS;
   const controller = new AbortController();
   let timer;
@@ -16,7 +18,7 @@ export async function send(fetchImpl, request, maxBytes) {
         { cause: { url: request.url, timeoutMs } });
       controller.abort(error);
       reject(error);
-    }, timeoutMs);
+    }, leftMs ?? timeoutMs);
   });
   try {
     return await Promise.race([exchange(fetchImpl, request, maxBytes, controller.signal), expired]);

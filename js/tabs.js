@@ -140,7 +140,8 @@ export class Tabs {
    * `contended`: another tab held the lock first, so it may have just refreshed and its news
    * may still be on the way (see waitForNews).
    */
-  exclusive(task) {
+  exclusive(task, { signal } = {}) {
+    // `signal` ends the wait for another tab (its reason is the rejection), never the task.
     const run = (contended) => async () => {
       await macrotask(); // news already queued is delivered before the task looks
       return task(contended);
@@ -148,9 +149,9 @@ export class Tabs {
     const locks = this.#locks;
     if (locks) {
       return locks.request(this.#lockName, { ifAvailable: true }, (lock) =>
-        lock ? run(false)() : locks.request(this.#lockName, run(true)));
+        lock ? run(false)() : locks.request(this.#lockName, signal ? { signal } : {}, run(true)));
     }
-    if (this.#fallback) return this.#fallback.run(run);
+    if (this.#fallback) return this.#fallback.run(run, signal);
     return run(false)();
   }
 
@@ -204,24 +205,31 @@ class ChannelLock {
     for (const wake of this.#wakers) wake();
   }
 
-  #wait(ms) {
-    return new Promise((resolve) => {
+  #wait(ms, signal) {
+    return new Promise((resolve, reject) => {
       const wake = () => {
         this.#wakers.delete(wake);
         clearTimeout(timer);
+        signal?.removeEventListener("abort", abort);
         resolve();
+      };
+      const abort = () => {
+        wake();
+        reject(signal.reason);
       };
       const timer = setTimeout(wake, ms);
       this.#wakers.add(wake);
+      signal?.addEventListener("abort", abort, { once: true });
     });
   }
 
-  async run(task) {
+  async run(task, signal) {
     let contended = false;
     for (;;) {
       while (this.#holder && this.#now() < this.#holder.until) {
         contended = true;
-        await this.#wait(this.#holder.until - this.#now());
+        signal?.throwIfAborted();
+        await this.#wait(this.#holder.until - this.#now(), signal);
       }
       this.#holder = null;
       const claim = { at: Date.now(), beaten: false };
