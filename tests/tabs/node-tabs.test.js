@@ -23,7 +23,7 @@ async function openTabs(server, n, { locks, fetch = profileFetch(server.origin) 
 async function openTab(server, { name, locks, fetch }) {
   const channel = new BroadcastChannel(name);
   const client = await createAuthClient({
-    issuer: server.url, clientId: CLIENT_ID, leewaySeconds: 0, fetch, channel, locks,
+    issuer: server.url, clientId: CLIENT_ID, fetch, channel, locks, // default leeway (capped at half the 3 s lifetime)
   });
   const events = [];
   for (const event of ["login", "logout", "refresh", "error"]) client.on(event, (d) => events.push({ event, ...d }));
