@@ -7,6 +7,7 @@ packages=(
   emscripten cmake make g++ pkg-config          # wasm + native builds
   libssl-dev nlohmann-json3-dev libgtest-dev    # core deps (native) + unit tests
   libcpp-httplib-dev libsqlite3-dev libargon2-dev  # reference server
+  sqlite3                                       # tests/server: schema-upgrade tests edit a database
   chromium                                      # browser tests (driven by playwright-core)
   firefox-esr                                   # browser tests in a second engine (puppeteer-core, WebDriver BiDi)
   brotli gzip                                   # bench/size
