@@ -1,6 +1,6 @@
 // "authwasm/verify": the opt-in ID-token signature verifier (RS256, ES256) as a wasm module
-// of its own (dist/authwasm-verify.{js,wasm}, OpenSSL EVP inside: ~400 KB gzip). Apps that
-// never import this file never download it:
+// of its own (dist/authwasm-verify.{js,wasm}: OpenSSL's BN arithmetic, no EVP or provider
+// code; bench/size prints its size). Apps that never import this file never download it:
 //
 //   import { loadVerifier } from "authwasm/verify";
 //   const auth = await createAuthClient({ ..., verifier: await loadVerifier() });
@@ -8,7 +8,7 @@
 // The JWKS is fetched from the provider's jwks_uri on first use and cached per URI; an ID
 // token whose `kid` the cached set does not know causes exactly one refetch (key rotation).
 // Every decision (JWKS checks, alg allow-list, kid selection, the signature) is made in C++
-// (src/id_token_verifier.cpp, src/jws_verify.cpp).
+// (src/id_token_verifier.cpp, src/jws_verify.cpp, src/jws_bn_verify.cpp).
 import createAuthwasmVerifyModule from "../dist/authwasm-verify.js";
 import { AuthError } from "./errors.js";
 import { createWasmLoader } from "./wasm-loader.js";
@@ -34,7 +34,9 @@ class Verifier {
   }
 
   #verify(token, jwks) {
-    return JSON.parse(this.#module.call("verify", JSON.stringify({ token, jwks })));
+    const [first, second, ...rest] = callVerify(this.#module, token, jwks).split("\n");
+    const last = rest.join("\n"); // the kid or the message: the only field that may hold "\n"
+    return first === "ok" ? { ok: true, alg: second, kid: last } : { ok: false, code: first, unknownKid: second === "1", message: last };
   }
 
   async #fetchJwks(jwksUri, fetchImpl, maxResponseBytes, timeoutMs) {
@@ -67,5 +69,26 @@ class Verifier {
     }
     this.#jwks.set(jwksUri, jwks);
     return { alg: result.alg, kid: result.kid };
+  }
+}
+
+const utf8 = new TextEncoder();
+
+// bindings/verify_bindings.cpp: authwasm_verify(token, body, contentType as (pointer, length),
+// status, truncated) → a pointer to {data, size}: the answer's UTF-8 lines.
+function callVerify(module, token, { status, contentType, body, truncated }) {
+  const fields = [token, body ?? "", contentType ?? ""].map((text) => utf8.encode(text));
+  const pointers = fields.map((bytes) => {
+    const pointer = module._malloc(bytes.length + 1);
+    module.HEAPU8.set(bytes, pointer);
+    return pointer;
+  });
+  try {
+    const answer = module._authwasm_verify(pointers[0], fields[0].length, pointers[1], fields[1].length,
+      pointers[2], fields[2].length, status | 0, truncated ? 1 : 0) >>> 2;
+    const [data, size] = [module.HEAPU32[answer], module.HEAPU32[answer + 1]]; // HEAP views change when memory grows
+    return new TextDecoder().decode(module.HEAPU8.subarray(data, data + size));
+  } finally {
+    pointers.forEach((pointer) => module._free(pointer));
   }
 }

@@ -6,7 +6,33 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$root/build/openssl-wasm}
 stamp="$OUT/.built-v3"  # bump when the configuration below changes
-[ -f "$stamp" ] && [ -f "$OUT/lib/libcrypto.a" ] && exit 0
+
+# libcrypto-lean.a, for the verifier module (dist/authwasm-verify): a copy of libcrypto.a
+# without the members through which OpenSSL 3 reaches its provider machinery (~400 KB gzip):
+# error queue (err, err_blocks → OPENSSL_init_crypto), the DRBG front end (rand_lib), fetched
+# digests (digest, evp_fetch), library init (init), providers (provider_core, self_test_core).
+# What BN code still names of them, bindings/verify_openssl_stubs.cpp answers; a link that
+# needs more fails (undefined symbol), and scripts/check-wasm-symbols.sh checks the result.
+lean_members="err err_blocks rand_lib digest evp_fetch init provider_core self_test_core"
+make_lean_copy() {
+  local lean="$OUT/lib/libcrypto-lean.a" list="$OUT/lib/libcrypto-lean.members"
+  if [ -f "$lean" ] && [ "$lean" -nt "$OUT/lib/libcrypto.a" ] && [ "$(cat "$list" 2>/dev/null)" = "$lean_members" ]; then
+    return 0
+  fi
+  source "$root/scripts/emscripten-env.sh"
+  cp "$OUT/lib/libcrypto.a" "$lean.tmp"
+  # shellcheck disable=SC2046
+  emar d "$lean.tmp" $(printf 'libcrypto-lib-%s.o ' $lean_members)
+  emranlib "$lean.tmp"
+  mv "$lean.tmp" "$lean"
+  echo "$lean_members" > "$list"
+  echo "authwasm: made $lean without: $lean_members"
+}
+
+if [ -f "$stamp" ] && [ -f "$OUT/lib/libcrypto.a" ]; then
+  make_lean_copy
+  exit 0
+fi
 
 source "$root/scripts/emscripten-env.sh"
 work="$root/build/openssl-src"
@@ -38,10 +64,10 @@ rm -rf "$src" && mkdir -p "$src"
 tar -xzf "$tarball" -C "$src" --strip-components=1
 cd "$src"
 
-# The opt-in verifier module (dist/authwasm-verify) goes through EVP, whose EC public-key
-# check blinds with randomness from the DRBG. Seeding reads /dev/urandom, which does not exist
-# with -sFILESYSTEM=0 (TOOLCHAIN.md): seed from getentropy() instead, which Emscripten
-# backs with crypto.getRandomValues() (browsers) or node:crypto.
+# Should anything in wasm reach OpenSSL's DRBG (nothing does today: the verifier module uses BN
+# arithmetic only, and the core calls getentropy() itself), its seeding would read
+# /dev/urandom, which does not exist with -sFILESYSTEM=0 (TOOLCHAIN.md): seed from
+# getentropy() instead, which Emscripten backs with crypto.getRandomValues() or node:crypto.
 python3 - providers/implementations/rands/seeding/rand_unix.c <<'PATCH'
 import sys
 path = sys.argv[1]
@@ -88,3 +114,4 @@ cp libcrypto.a "$OUT/lib/"
 cp -r include/openssl "$OUT/include/"
 touch "$stamp"
 echo "authwasm: built $OUT/lib/libcrypto.a ($(du -h "$OUT/lib/libcrypto.a" | cut -f1))"
+make_lean_copy

@@ -1,6 +1,5 @@
 #include "id_token_verifier.hpp"
 
-#include "http.hpp"
 #include "json.hpp"
 #include "jws_verify.hpp"
 #include "jwt.hpp"
@@ -8,8 +7,12 @@
 namespace authwasm {
 namespace {
 
-Json failure(ErrorCode code, std::string message, bool unknown_kid = false) {
-  return {{"ok", false}, {"code", to_string(code)}, {"message", std::move(message)}, {"unknownKid", unknown_kid}};
+IdTokenSignature failure(ErrorCode code, std::string message, bool unknown_kid = false) {
+  IdTokenSignature result;
+  result.code = code;
+  result.message = std::move(message);
+  result.unknown_kid = unknown_kid;
+  return result;
 }
 
 // RFC 7517 §5 / §8.5.1: an answer from jwks_uri is a JSON object with a "keys" array.
@@ -25,14 +28,13 @@ Result<JwkSet> jwks_from_response(const HttpResponse& response) {
   return set;
 }
 
-Json verify(const Json& args) {
-  auto token = get_string(args, "token");
-  if (!token) return failure(ErrorCode::invalid_argument, "token must be a string");
-  if (!args.contains("jwks") || !args["jwks"].is_object()) return failure(ErrorCode::invalid_argument, "jwks must be a response object");
-  auto keys = jwks_from_response(http_response_from_json(args["jwks"]));
+}  // namespace
+
+IdTokenSignature verify_id_token_signature(std::string_view token, const HttpResponse& jwks) {
+  auto keys = jwks_from_response(jwks);
   if (!keys) return failure(keys.error().code, keys.error().message);
 
-  auto jwt = decode_jwt(*token);
+  auto jwt = decode_jwt(token);
   if (!jwt) return failure(ErrorCode::invalid_id_token, "ID token: " + jwt.error().message);
   // A kid the key set does not know: the provider may have rotated its keys since the JWKS
   // was fetched. The caller refetches once (never in a loop) and asks again.
@@ -43,19 +45,13 @@ Json verify(const Json& args) {
     if (!known) return failure(ErrorCode::invalid_id_token, "ID token: no key in the JWKS has its kid", true);
   }
   // RFC 8725 §3.1: an allow-list, so "none" and HMAC (key confusion) never verify.
-  auto verified = verify_jws(*token, keys.value(), {JwsAlgorithm::ES256, JwsAlgorithm::RS256});
+  auto verified = verify_jws(token, keys.value(), {JwsAlgorithm::ES256, JwsAlgorithm::RS256});
   if (!verified) return failure(ErrorCode::invalid_id_token, "ID token: " + verified.error().message);
-  return {{"ok", true}, {"alg", get_string(verified.value().header, "alg").value_or("")},
-          {"kid", get_string(verified.value().header, "kid").value_or("")}};
-}
-
-}  // namespace
-
-std::string verifier_call(std::string_view op, std::string_view args_json) {
-  auto args = parse_json_object(args_json);
-  if (!args) return dump_json(failure(ErrorCode::invalid_argument, "arguments must be a JSON object"));
-  if (op == "verify") return dump_json(verify(args.value()));
-  return dump_json(failure(ErrorCode::invalid_argument, "unknown operation"));
+  IdTokenSignature result;
+  result.ok = true;
+  result.alg = get_string(verified.value().header, "alg").value_or("");
+  result.kid = get_string(verified.value().header, "kid").value_or("");
+  return result;
 }
 
 }  // namespace authwasm

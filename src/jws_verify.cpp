@@ -1,11 +1,5 @@
 #include "jws_verify.hpp"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
-
 #include "base64url.hpp"
 
 namespace authwasm {
@@ -13,14 +7,6 @@ namespace {
 
 Error key_error(std::string message) { return make_error(ErrorCode::invalid_argument, std::move(message)); }
 Error jws_error(std::string message) { return make_error(ErrorCode::invalid_jwt, std::move(message)); }
-
-struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct CtxFree { void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); } };
-struct BldFree { void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); } };
-struct ParamFree { void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); } };
-struct BnFree { void operator()(BIGNUM* p) const { BN_free(p); } };
-struct MdCtxFree { void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } };
-struct SigFree { void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); } };
 
 Result<std::string> member_bytes(const Json& jwk, const char* name) {
   auto text = get_string(jwk, name);
@@ -30,18 +16,20 @@ Result<std::string> member_bytes(const Json& jwk, const char* name) {
   return bytes;
 }
 
-// Builds a public EVP_PKEY of `type` ("EC" / "RSA") from provider parameters.
-EVP_PKEY* pkey_from_params(const char* type, OSSL_PARAM_BLD* bld) {
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return nullptr;
-  EVP_PKEY* pkey = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) return nullptr;
-  return pkey;
+// The bit length of a big-endian unsigned integer (leading zero bytes allowed).
+std::size_t bit_length(std::string_view bytes) {
+  std::size_t i = 0;
+  while (i < bytes.size() && bytes[i] == '\0') ++i;
+  if (i == bytes.size()) return 0;
+  std::size_t bits = (bytes.size() - i) * 8;
+  for (auto top = static_cast<unsigned char>(bytes[i]); top < 0x80; top <<= 1) --bits;
+  return bits;
 }
 
+bool is_odd(std::string_view bytes) { return !bytes.empty() && (bytes.back() & 1); }
+
 // RFC 7518 §6.2.1: P-256 public key from x and y (each exactly 32 bytes, §6.2.1.2/3).
-Result<EVP_PKEY*> ec_key(const Json& jwk) {
+Result<JwsPublicKeyPtr> ec_key(const Json& jwk) {
   if (get_string(jwk, "crv") != std::optional<std::string>("P-256")) {
     return key_error("only EC keys on crv \"P-256\" are supported");
   }
@@ -52,74 +40,24 @@ Result<EVP_PKEY*> ec_key(const Json& jwk) {
   if (x.value().size() != 32 || y.value().size() != 32) {
     return key_error("P-256 JWK coordinates must be 32 bytes each (RFC 7518 §6.2.1.2)");
   }
-  std::string point = "\x04" + x.value() + y.value();  // SEC 1 uncompressed point
-  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
-  if (!bld ||
-      !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
-      !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size())) {
-    return key_error("out of memory");
-  }
-  EVP_PKEY* pkey = pkey_from_params("EC", bld.get());
-  if (!pkey) return key_error("EC JWK is not a valid P-256 public key");
-  // Refuse points that are not on the curve (invalid-curve attacks).
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
-    EVP_PKEY_free(pkey);
-    return key_error("EC JWK point is not on P-256");
-  }
-  return pkey;
+  return p256_public_key(x.value(), y.value());
 }
 
 // RFC 7518 §6.3.1: RSA public key from n and e; at least 2048 bits (§3.3).
-Result<EVP_PKEY*> rsa_key(const Json& jwk) {
+Result<JwsPublicKeyPtr> rsa_key(const Json& jwk) {
   auto n = member_bytes(jwk, "n");
   if (!n) return n.error();
   auto e = member_bytes(jwk, "e");
   if (!e) return e.error();
-  auto to_bn = [](const std::string& bytes) {
-    return std::unique_ptr<BIGNUM, BnFree>(
-        BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), int(bytes.size()), nullptr));
-  };
-  auto bn_n = to_bn(n.value());
-  auto bn_e = to_bn(e.value());
-  if (!bn_n || !bn_e) return key_error("out of memory");
-  if (BN_num_bits(bn_n.get()) < 2048) return key_error("RSA JWK modulus is shorter than 2048 bits");
-  if (BN_num_bits(bn_n.get()) > 16384) return key_error("RSA JWK modulus is too long");
-  if (BN_is_zero(bn_e.get()) || !BN_is_odd(bn_e.get())) return key_error("RSA JWK exponent is invalid");
-  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
-  if (!bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
-      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get())) {
-    return key_error("out of memory");
+  const std::size_t bits = bit_length(n.value());
+  if (bits < 2048) return key_error("RSA JWK modulus is shorter than 2048 bits");
+  if (bits > 16384) return key_error("RSA JWK modulus is too long");
+  if (!is_odd(n.value())) return key_error("RSA JWK modulus is even");
+  // e = 1 would make every message its own signature (RFC 8017 §3.1: 3 <= e <= n - 1).
+  if (!is_odd(e.value()) || bit_length(e.value()) < 2 || bit_length(e.value()) >= bits) {
+    return key_error("RSA JWK exponent is invalid");
   }
-  EVP_PKEY* pkey = pkey_from_params("RSA", bld.get());
-  if (!pkey) return key_error("RSA JWK is not a valid public key");
-  return pkey;
-}
-
-// RFC 7518 §3.4: R || S, each a 32-byte big-endian integer, re-encoded as the DER
-// ECDSA-Sig-Value that OpenSSL verifies.
-std::string ecdsa_raw_to_der(const std::string& raw) {
-  std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
-  if (!sig) return {};
-  const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-  BIGNUM* r = BN_bin2bn(bytes, 32, nullptr);
-  BIGNUM* s = BN_bin2bn(bytes + 32, 32, nullptr);
-  if (!r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return {};
-  }
-  const int length = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (length <= 0) return {};
-  std::string der(static_cast<std::size_t>(length), '\0');
-  auto* out = reinterpret_cast<unsigned char*>(der.data());
-  if (i2d_ECDSA_SIG(sig.get(), &out) != length) return {};
-  return der;
-}
-
-bool kty_matches(const JwsKey& key, JwsAlgorithm alg) {
-  const int id = EVP_PKEY_get_base_id(key.pkey());
-  return alg == JwsAlgorithm::ES256 ? id == EVP_PKEY_EC : id == EVP_PKEY_RSA;
+  return rsa_public_key(n.value(), e.value());
 }
 
 }  // namespace
@@ -143,14 +81,14 @@ Result<JwsKey> JwsKey::from_jwk(const Json& jwk) {
   }
   JwsKey key;
   if (*kty == "EC") {
-    auto pkey = ec_key(jwk);
-    if (!pkey) return pkey.error();
-    key.pkey_.reset(pkey.value(), PkeyFree());
+    auto public_key = ec_key(jwk);
+    if (!public_key) return public_key.error();
+    key.public_key_ = std::move(public_key).value();
     key.alg_ = JwsAlgorithm::ES256;
   } else if (*kty == "RSA") {
-    auto pkey = rsa_key(jwk);
-    if (!pkey) return pkey.error();
-    key.pkey_.reset(pkey.value(), PkeyFree());
+    auto public_key = rsa_key(jwk);
+    if (!public_key) return public_key.error();
+    key.public_key_ = std::move(public_key).value();
     key.alg_ = JwsAlgorithm::RS256;
   } else {
     return key_error("JWK \"kty\" must be \"EC\" or \"RSA\"");
@@ -189,22 +127,13 @@ JwkSet JwkSet::of(std::vector<JwsKey> keys) {
 }
 
 bool verify_jws_signature(const DecodedJwt& jwt, const JwsKey& key, JwsAlgorithm alg) {
-  if (!kty_matches(key, alg) || (key.alg_pinned() && key.algorithm() != alg)) return false;
-  std::string signature;
+  // The key's algorithm follows from its kty (and a pinned "alg" must agree with it).
+  if (key.algorithm() != alg) return false;
   if (alg == JwsAlgorithm::ES256) {
-    if (jwt.signature.size() != 64) return false;  // RFC 7518 §3.4: exactly 64 octets
-    signature = ecdsa_raw_to_der(jwt.signature);
-    if (signature.empty()) return false;
-  } else {
-    if (jwt.signature.empty()) return false;
-    signature = jwt.signature;
+    if (jwt.signature.size() != 64) return false;  // RFC 7518 §3.4: exactly 64 octets, not DER
+    return es256_verify(key.public_key(), jwt.signing_input, jwt.signature);
   }
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.pkey()) != 1) return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(),
-                          reinterpret_cast<const unsigned char*>(jwt.signing_input.data()),
-                          jwt.signing_input.size()) == 1;
+  return rs256_verify(key.public_key(), jwt.signing_input, jwt.signature);
 }
 
 Result<DecodedJwt> verify_jws(std::string_view token, const JwkSet& keys,
@@ -224,14 +153,14 @@ Result<DecodedJwt> verify_jws(std::string_view token, const JwkSet& keys,
     auto kid = get_string(jwt.header, "kid");
     if (!kid) return jws_error("JWT header \"kid\" must be a string");
     for (const JwsKey& key : keys.keys()) {
-      if (key.kid() == *kid && kty_matches(key, *alg)) chosen = &key;
+      if (key.kid() == *kid && key.algorithm() == *alg) chosen = &key;
     }
     if (!chosen) return jws_error("no key with the JWT's \"kid\"");
   } else {
     // No kid: only unambiguous when exactly one key of the right type exists.
     int count = 0;
     for (const JwsKey& key : keys.keys()) {
-      if (kty_matches(key, *alg)) {
+      if (key.algorithm() == *alg) {
         chosen = &key;
         ++count;
       }

@@ -1,10 +1,10 @@
 // JWS signature verification (RFC 7515 §5.2) for JWTs signed with ES256 or RS256
 // (RFC 7518 §3.4, §3.3), with keys taken from JWKs (RFC 7517).
 //
-// Native only: this goes through OpenSSL's EVP layer, which would pull the whole default
-// provider (~400 KB gzip) into the wasm bundle. It is therefore NOT part of
-// AUTHWASM_CORE_SOURCES but its own library (authwasm_jws), used by the reference server and
-// by an optional verifier module of the client.
+// The checks here need no arithmetic; the signature math is in one of two implementations
+// (jws_backend.hpp): OpenSSL EVP natively (authwasm_jws, the reference server), BN/EC_POINT
+// arithmetic in the opt-in wasm verifier module (EVP would pull OpenSSL's whole default
+// provider, ~400 KB gzip, into it). Neither is part of AUTHWASM_CORE_SOURCES.
 #pragma once
 #include <memory>
 #include <optional>
@@ -13,11 +13,9 @@
 #include <vector>
 
 #include "json.hpp"
+#include "jws_backend.hpp"
 #include "jwt.hpp"
 #include "result.hpp"
-
-// Forward declaration, so callers need not include OpenSSL headers.
-struct evp_pkey_st;
 
 namespace authwasm {
 
@@ -31,18 +29,19 @@ const char* jws_algorithm_name(JwsAlgorithm alg);
 class JwsKey {
  public:
   // EC keys: kty "EC", crv "P-256", x, y (32 bytes each, the point must be on the curve).
-  // RSA keys: kty "RSA", n (≥ 2048 bits), e. Private members ("d", ...) are ignored.
+  // RSA keys: kty "RSA", n (odd, 2048–16384 bits), e (odd, > 1). Private members ("d", ...)
+  // are ignored.
   // If "use" is present it must be "sig"; if "alg" is present it binds the key to it.
   static Result<JwsKey> from_jwk(const Json& jwk);
 
   const std::string& kid() const { return kid_; }
   JwsAlgorithm algorithm() const { return alg_; }
   bool alg_pinned() const { return alg_pinned_; }
-  evp_pkey_st* pkey() const { return pkey_.get(); }
+  const JwsPublicKey& public_key() const { return *public_key_; }
 
  private:
   JwsKey() = default;
-  std::shared_ptr<evp_pkey_st> pkey_;
+  JwsPublicKeyPtr public_key_;
   std::string kid_;
   JwsAlgorithm alg_ = JwsAlgorithm::ES256;  // implied by kty unless pinned by "alg"
   bool alg_pinned_ = false;
