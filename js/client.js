@@ -71,6 +71,8 @@ class Client {
   #cleanup = [];
   #dpop = null;      // DPoP keys (js/dpop.js) with options.dpop
   #dpopJwk = null;   // the public key the core was given
+  #holderFailures = 0;    // refresh_failed messages heard from the holder (memory mode)
+  #holderFailure = null;  // the last one's code
 
   constructor(module, handle, options, io) {
     this.#module = module;
@@ -93,6 +95,11 @@ class Client {
     });
     this.#cleanup.push(() => this.#tabs.close());
     this.#watchPageLifecycle();
+    if (this.#memoryMode) this.#tabs.post("hello"); // the refresh-token holder may hand off to us
+  }
+
+  get #memoryMode() {
+    return this.#options.refresh === "memory";
   }
 
   #call(op, args = {}) {
@@ -168,8 +175,8 @@ class Client {
   }
 
   session() {
-    const { user, expiresIn, accessTokenClaims, refreshCount, tabMessages } = this.#call("info", this.#clock());
-    return { user, expiresIn, accessTokenClaims, refreshCount, tabMessages };
+    const { user, expiresIn, accessTokenClaims, refreshCount, tabMessages, holdsRefreshToken } = this.#call("info", this.#clock());
+    return { user, expiresIn, accessTokenClaims, refreshCount, tabMessages, holdsRefreshToken };
   }
 
   // ------------------------------------------------------------------ login
@@ -223,6 +230,7 @@ class Client {
 
   #loggedIn(user, source) {
     this.#tabs.post("logged_in"); // the other tabs adopt this token: logged in without a click
+    this.#claimHolder();
     this.#user = user;
     this.#emit("login", { user, source });
   }
@@ -264,7 +272,15 @@ class Client {
   #refresh() {
     const step = this.#call("beginRefresh");
     if (step.step === "join") return this.#refreshing;
-    if (step.step === "unavailable") return Promise.resolve({ ended: true, user: null });
+    if (step.step === "unavailable") {
+      // Memory mode without the refresh token: another tab of the profile may hold it.
+      if (!this.#memoryMode || !this.#tabs.connected) return Promise.resolve({ ended: true, user: null });
+      const asked = this.#askHolder(step.generation).finally(() => {
+        if (this.#refreshing === asked) this.#refreshing = null;
+      });
+      asked.catch(() => {});
+      return (this.#refreshing = asked);
+    }
     const wasAuthenticated = this.#user !== null;
     // Across tabs: one refresh at a time (js/tabs.js). Once this tab holds the lock, the core
     // says whether another tab refreshed (its token was adopted) or logged out meanwhile.
@@ -451,6 +467,7 @@ class Client {
   }
 
   close() {
+    this.#leave();
     for (const undo of this.#cleanup) undo();
     this.#cleanup = [];
     if (this.#handle !== null) callCore(this.#module, "destroy", { handle: this.#handle });
@@ -458,12 +475,90 @@ class Client {
     this.#user = null;
   }
 
+  // ------------------------------------------------------------------ memory mode: one holder
+  // Exactly one tab of the profile holds the rotating refresh token (docs/tabs.md "One
+  // refresh-token holder"); the others ask it over the channel and adopt what it shares.
+
+  #claimHolder() {
+    if (this.#memoryMode && this.#call("info", this.#clock()).holdsRefreshToken) this.#tabs.becomeHolder();
+  }
+
+  // A tab without the refresh token: ask the holder, and wait (within the deadline) for a token
+  // newer than `generation`, the holder's failure, or the end of the session.
+  async #askHolder(generation) {
+    const wasAuthenticated = this.#user !== null;
+    if ((await this.#tabs.holderAlive()) === false) return this.#holderGone(wasAuthenticated);
+    const { timeoutMs } = this.#call("endpoints");
+    const started = performance.now();
+    const failures = this.#holderFailures;
+    this.#tabs.post("token_request");
+    for (;;) {
+      const left = timeoutMs - (performance.now() - started);
+      if (left <= 0) break;
+      await this.#tabs.waitForNews(this.#tabs.news, left);
+      const { freshness, generation: now } = this.#call("authorization", this.#clock());
+      if (freshness === "fresh" && now !== generation) return { ended: false, user: this.#user, shared: true };
+      if (freshness === "none" && wasAuthenticated) return { ended: true, user: null, shared: true }; // logged out meanwhile
+      if (this.#holderFailures !== failures) {
+        throw new AuthError(this.#holderFailure, "the tab holding the refresh token could not refresh; the session is kept");
+      }
+    }
+    if ((await this.#tabs.holderAlive()) === false) return this.#holderGone(wasAuthenticated);
+    throw new AuthError("timeout", `the tab holding the refresh token did not answer within ${timeoutMs} ms`,
+      { cause: { timeoutMs } });
+  }
+
+  // The holder closed or crashed without handing the refresh token over: the session cannot be
+  // refreshed from this profile any more (restore({ silentRedirect }) or login() can start one).
+  #holderGone(wasAuthenticated) {
+    if (wasAuthenticated) {
+      this.#call("wipe");
+      this.#user = null;
+      this.#emit("logout", { reason: "holder_gone" });
+    }
+    return { ended: true, user: null, shared: true };
+  }
+
+  // The holder, asked for a token: the current one while fresh, else a refresh (whose
+  // `refreshed` message answers); a failure is told, so the askers need not wait it out.
+  #serve() {
+    if (this.#call("authorization", this.#clock()).freshness === "fresh") {
+      this.#tabs.post("refreshed");
+      return;
+    }
+    this.#refresh().then((outcome) => {
+      if (outcome.shared && !outcome.ended) this.#tabs.post("refreshed");
+    }, (error) => {
+      const transient = ["network", "timeout", "server_error", "invalid_dpop_proof", "invalid_response"];
+      this.#tabs.post("refresh_failed", { code: transient.includes(error?.code) ? error.code : "server_error" });
+    });
+  }
+
+  // pagehide or close(): the holder hands the refresh token to the tab it heard from last, or
+  // it ends with this page (the last tab of the profile: documented). Others say goodbye.
+  #leave() {
+    if (!this.#memoryMode || this.#handle === null) return;
+    if (this.#call("info", this.#clock()).holdsRefreshToken) {
+      this.#tabs.post("handoff"); // the core picks the target and forgets the token here
+      this.#tabs.releaseHolder();
+    } else {
+      this.#tabs.post("bye");
+    }
+  }
+
   // ------------------------------------------------------------------ other tabs
   // What another tab did, after the core validated it (src/tab_message.cpp). The core has
   // already adopted the token or wiped this tab; here only the events.
   #fromOtherTab(action) {
     if (this.#handle === null) return;
+    if (action.action === "serve") return this.#serve();
+    if (action.action === "refresh_failed") {
+      this.#holderFailure = action.code;
+      this.#holderFailures++;
+      return;
+    }
     if (action.action === "adopt") {
+      if (action.holder) this.#tabs.becomeHolder(); // a hand-off: this tab holds the refresh token now
       const previous = this.#user;
       this.#user = action.user;
       if (previous && previous.sub === action.user?.sub) {
@@ -494,7 +589,10 @@ class Client {
     // bfcache: pagehide gives up the fallback lock; the channel stays open when the page is
     // kept (persisted), so news sent meanwhile arrives on resume (or Chromium evicts the page).
     // Web Locks are released by the browser. On pageshow the token is checked like on wake.
-    const hide = (event) => this.#tabs.pagehide(event.persisted === true);
+    const hide = (event) => {
+      this.#leave(); // also when persisted: a frozen page must not keep the only refresh token
+      this.#tabs.pagehide(event.persisted === true);
+    };
     g.document.addEventListener("visibilitychange", wake);
     g.addEventListener("online", wake);
     g.addEventListener("pageshow", wake);

@@ -268,7 +268,11 @@ export interface RestoreOptions {
  * tab of this browser logged out (either way); "session_expired": the server refused the
  * refresh (invalid_grant), in this tab or in another one that told this one.
  */
-export type LogoutReason = "user" | "session_expired" | "other_tab" | "everywhere";
+/**
+ * `holder_gone` (memory mode): the tab that held the refresh token closed or crashed without
+ * handing it to another tab, so the session cannot be refreshed (docs/tabs.md).
+ */
+export type LogoutReason = "user" | "session_expired" | "other_tab" | "everywhere" | "holder_gone";
 
 export interface AuthEvents {
   login: { user: AuthUser; source: "redirect" | "password" | "restore" | "other_tab" };
@@ -286,6 +290,8 @@ export interface SessionInfo {
   refreshCount: number;
   /** Cross-tab messages this client received, acted on, and ignored (by reason). */
   tabMessages: TabMessageStats;
+  /** Memory mode: whether this tab is the one that holds the refresh token. */
+  holdsRefreshToken: boolean;
 }
 
 export interface TabMessageStats {

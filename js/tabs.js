@@ -57,6 +57,8 @@ export class Tabs {
   #hooks;
   #listener;
   #fallback = null;
+  #holderLockName;
+  #releaseHolder = null;    // while this tab holds the refresh token (memory mode)
   #news = 0;                // messages acted on (adopted tokens, logouts)
   #newsWaiters = new Set();
 
@@ -78,6 +80,7 @@ export class Tabs {
       : options.channel;
     this.#locks = options.locks === undefined ? (g.navigator?.locks ?? null) : options.locks;
     this.#lockName = `authwasm:refresh:${options.clientId}`;
+    this.#holderLockName = `authwasm:holder:${options.clientId}`;
     if (this.#channel) {
       this.#listener = (event) => this.#receive(event.data);
       this.#channel.addEventListener("message", this.#listener);
@@ -155,6 +158,39 @@ export class Tabs {
     return run(false)();
   }
 
+  /** Whether this tab can hear and tell other tabs at all. */
+  get connected() {
+    return this.#channel !== null;
+  }
+
+  /**
+   * Memory mode: this tab now holds the refresh token. It holds the Web Lock
+   * `authwasm:holder:<clientId>` for as long as it does, so the others can tell a live holder
+   * from one that crashed (the browser releases a dead page's locks). `steal`: a hand-off's
+   * new holder takes it at once, even before the old holder's page is gone.
+   */
+  becomeHolder() {
+    if (!this.#locks || this.#releaseHolder) return;
+    const held = new Promise((resolve) => (this.#releaseHolder = resolve));
+    this.#locks.request(this.#holderLockName, { steal: true }, () => held).catch(() => {});
+  }
+
+  releaseHolder() {
+    this.#releaseHolder?.();
+    this.#releaseHolder = null;
+  }
+
+  /** true/false: whether some tab holds the refresh token; null: cannot tell (no Web Locks). */
+  async holderAlive() {
+    if (typeof this.#locks?.query !== "function") return null;
+    try {
+      const { held = [] } = await this.#locks.query();
+      return held.some((lock) => lock.name === this.#holderLockName);
+    } catch {
+      return null;
+    }
+  }
+
   /** pagehide: give up what this tab holds; close the channel only when the page is gone for good. */
   pagehide(persisted) {
     this.#fallback?.giveUp();
@@ -162,6 +198,7 @@ export class Tabs {
   }
 
   close() {
+    this.releaseHolder();
     this.#fallback?.giveUp();
     this.#fallback = null;
     if (!this.#channel) return;

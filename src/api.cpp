@@ -168,7 +168,8 @@ Reply begin_refresh(Session& s, const Json&) {
     // generation: for refreshGate, once this tab holds the cross-tab lock (src/tab_message.hpp)
     return object({{"step", "start"}, {"request", to_json(step.request)}, {"generation", s.generation()}});
   }
-  return object({{"step", step.kind == RefreshStep::join ? "join" : "unavailable"}});
+  // unavailable (memory mode without a refresh token): js/ may ask the holder tab instead.
+  return object({{"step", step.kind == RefreshStep::join ? "join" : "unavailable"}, {"generation", s.generation()}});
 }
 
 Reply finish_refresh(Session& s, const Json& args) {
@@ -220,6 +221,7 @@ Reply wipe(Session& s, const Json&) {
 Reply info(Session& s, const Json& args) {
   Json out = s.info(get_int(args, "mono").value_or(0));
   out["tabMessages"] = s.tab_state().stats();
+  out["holdsRefreshToken"] = s.holds_refresh_token();
   return out;
 }
 

@@ -190,6 +190,19 @@ bool Session::wants_dpop_nonce(const HttpResponse& response) {
   return body && get_string(body.value(), "error") == "use_dpop_nonce";
 }
 
+void Session::forget_refresh_token() {
+  for (auto& c : refresh_token_) c = '\0';
+  refresh_token_.clear();
+  if (tokens_) {
+    for (auto& c : tokens_->refresh_token) c = '\0';
+    tokens_->refresh_token.clear();
+  }
+}
+
+void Session::set_token_lifetime(long long lifetime_ms) {
+  if (tokens_ && lifetime_ms > 0 && lifetime_ms <= 366LL * 24 * 3600 * 1000) tokens_->lifetime_ms = lifetime_ms;
+}
+
 void Session::wipe() {
   // Overwrite before release: the wasm heap is reused, and a later reader of freed memory
   // should find zeros, not a token (defence in depth; see README "Honest limits").

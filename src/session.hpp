@@ -98,6 +98,18 @@ class Session {
   TabState& tab_state() { return tab_state_; }
   const TokenSet* token_set() const { return tokens_ ? &*tokens_ : nullptr; }
 
+  // Memory mode across tabs (docs/tabs.md "One refresh-token holder"): exactly one tab holds the
+  // refresh token. A hand-off moves it, with the login nonce (OIDC Core §12.2), to another tab;
+  // this tab can never present it again.
+  bool holds_refresh_token() const { return !refresh_token_.empty(); }
+  const std::string& refresh_token() const { return refresh_token_; }
+  const std::string& login_nonce() const { return login_nonce_; }
+  void set_login_nonce(std::string nonce) { login_nonce_ = std::move(nonce); }
+  void forget_refresh_token();
+  // A shared token keeps the lifetime it was issued with, so every tab applies the same leeway
+  // bound (Session::freshness) to it and they consider it expired at the same moment.
+  void set_token_lifetime(long long lifetime_ms);
+
  private:
   ClientConfig config_;
   std::optional<TokenSet> tokens_;

@@ -1,9 +1,13 @@
 // Messages between tabs of one browser (BroadcastChannel "authwasm:<clientId>", js/tabs.js):
 // encoded here and validated here, so no tab acts on a message the core has not checked.
 //
-//   {"v":1, "type":"refreshed"|"logged_in"|"logged_out"|"session_ended"|"lock",
+//   {"v":1, "type":"refreshed"|"logged_in"|"logged_out"|"session_ended"|"lock"
+//          |"hello"|"bye"|"token_request"|"refresh_failed"|"handoff"   (memory mode's holder),
 //    "from":<22-char sender id>, "seq":<per-sender counter>, "at":<sender's wall clock, ms>,
-//    "token":{access_token, token_type, expires_in, id_token?, scope?}   (refreshed, logged_in)
+//    "token":{access_token, token_type, expires_in, lifetime, id_token?, scope?,
+//             refresh_token (handoff only)}                              (refreshed, logged_in, handoff)
+//    "to":<sender id>, "nonce":<login nonce>?                            (handoff)
+//    "code":"network"|"timeout"|"server_error"|...                       (refresh_failed)
 //    "op":"claim"|"held"|"released", "ttl":<ms>                          (lock: the fallback
 //                                                                          when Web Locks are missing)}
 //
@@ -38,6 +42,8 @@ struct TabState {
   long long ended_wall = 0;        // when this tab's session last ended (logout, invalid_grant)
   // Per sender, oldest first: replays are dropped. A vector, as a std::map costs ~1 KB of wasm.
   std::vector<std::pair<std::string, long long>> last_seq;
+  // Tabs heard from, most recent last (sender, wall ms): the hand-off goes to the last one.
+  std::vector<std::pair<std::string, long long>> peers;
   unsigned received = 0;
   unsigned acted = 0;
   unsigned ignored[static_cast<int>(TabIgnore::kinds)] = {};
@@ -45,7 +51,9 @@ struct TabState {
 };
 
 struct TabAction {
-  enum Kind { ignore, adopt, logout, lock } kind = ignore;
+  // peer: presence only; serve: the holder is asked for a token; refresh_failed: the holder's
+  // refresh failed (`op` carries the code)
+  enum Kind { ignore, adopt, logout, lock, peer, serve, refresh_failed } kind = ignore;
   std::string type;                // the message type (adopt: refreshed|logged_in; logout: logged_out|session_ended)
   TabIgnore why = TabIgnore::malformed;
   std::string detail;              // why it was ignored, for debugging

@@ -223,3 +223,94 @@ TEST(TabMessage, RefreshGateSkipsTheNetworkWhenAnotherTabRefreshedMeanwhile) {
   receive(b, encode(a, "logged_out", kWall + 1), kWall + 1);
   EXPECT_EQ(call_ok("refreshGate", {{"handle", b}, {"since", since2}, {"mono", 11'000}})["gate"], "ended");
 }
+
+// ------------------------------------------------------------------ memory mode: one holder
+namespace {
+
+long long memory_tab() {
+  return *get_int(call_ok("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
+                                                  {"redirectUri", "https://app.example/cb"}, {"refresh", "memory"}}}}),
+                  "handle");
+}
+
+Json memory_tokens(const std::string& at, const std::string& rt, int expires_in) {
+  Json body = {{"access_token", at}, {"token_type", "Bearer"}, {"expires_in", expires_in}, {"refresh_token", rt},
+               {"id_token", id_token("alice")}};
+  return {{"status", 200}, {"contentType", "application/json"}, {"body", body.dump()}};
+}
+
+bool holds(long long h) { return call_ok("info", {{"handle", h}, {"mono", 0}})["holdsRefreshToken"] == true; }
+
+std::string refresh_body(long long h) {
+  auto step = call_ok("beginRefresh", {{"handle", h}});
+  call_ok("abandonRefresh", {{"handle", h}});
+  return get_string(step["request"], "body").value_or("");
+}
+
+}  // namespace
+
+TEST(TabHolder, OnlyTheHolderAnswersATokenRequestAndNoSharedTokenCarriesTheRefreshToken) {
+  const auto holder = memory_tab(), other = memory_tab();
+  call_ok("acceptLoginResponse", {{"handle", holder}, {"response", memory_tokens("at1", "rt1", 60)}, {"wall", kWall}, {"mono", 0}});
+  EXPECT_TRUE(holds(holder));
+  EXPECT_EQ(receive(other, encode(holder, "refreshed", kWall, 1000))["action"], "adopt");
+  EXPECT_FALSE(holds(other)) << "a refreshed message never carries the refresh token";
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", other}})["step"], "unavailable");
+  EXPECT_EQ(receive(holder, encode(other, "token_request"))["action"], "serve");
+  EXPECT_EQ(receive(other, encode(holder, "token_request"))["action"], "peer") << "a tab without one does not serve";
+  // A hostile 'refreshed' that smuggles a refresh token does not make its receiver a holder.
+  const auto third = memory_tab();
+  Json m = parse_json_object(encode(holder, "refreshed", kWall, 2000)).value();
+  m["token"]["refresh_token"] = "planted";
+  m["seq"] = 1000;
+  EXPECT_EQ(receive(third, m.dump())["action"], "adopt");
+  EXPECT_FALSE(holds(third));
+}
+
+TEST(TabHolder, HandOffMovesTheRefreshTokenAndTheNonceNeverTwoPresenters) {
+  const auto a = memory_tab(), b = memory_tab();
+  call_ok("acceptLoginResponse", {{"handle", a}, {"response", memory_tokens("at1", "rt1", 60)}, {"wall", kWall}, {"mono", 0}});
+  EXPECT_EQ(call_code("encodeTabMessage", {{"handle", a}, {"type", "handoff"}, {"wall", kWall}, {"mono", 0}}),
+            "not_authenticated") << "no peer heard of yet";
+  receive(a, encode(b, "hello"));
+  // Not while a refresh is in flight: its answer would bring a successor a could not pass on.
+  call_ok("beginRefresh", {{"handle", a}});
+  EXPECT_EQ(call_code("encodeTabMessage", {{"handle", a}, {"type", "handoff"}, {"wall", kWall}, {"mono", 0}}), "invalid_argument");
+  call_ok("abandonRefresh", {{"handle", a}});
+  const std::string handoff = encode(a, "handoff", kWall, 1000);
+  EXPECT_FALSE(holds(a)) << "the sender can never present it again";
+  EXPECT_EQ(call_ok("beginRefresh", {{"handle", a}})["step"], "unavailable");
+  const auto bystander = memory_tab();
+  EXPECT_EQ(receive(bystander, handoff)["action"], "peer") << "addressed to b only";
+  EXPECT_FALSE(holds(bystander));
+  auto taken = receive(b, handoff);
+  EXPECT_EQ(taken["action"], "adopt");
+  EXPECT_EQ(taken["holder"], true);
+  EXPECT_TRUE(holds(b));
+  EXPECT_NE(refresh_body(b).find("refresh_token=rt1"), std::string::npos);
+  EXPECT_EQ(receive(b, handoff)["action"], "ignore") << "a replayed hand-off is dropped";
+}
+
+TEST(TabHolder, SharedTokensKeepTheirLifetimeSoEveryTabExpiresThemTogether) {
+  const auto a = memory_tab(), b = memory_tab();
+  call_ok("acceptLoginResponse", {{"handle", a}, {"response", memory_tokens("at1", "rt1", 4)}, {"wall", kWall}, {"mono", 0}});
+  // Adopted 1 s later with 3 s left: still the 4 s token's rule (leeway 2 s), fresh until 2 s
+  // after issue, like in the holder; not 1.5 s after adoption.
+  receive(b, encode(a, "refreshed", kWall + 1000, 1000), kWall + 1000, 50'000);
+  EXPECT_EQ(call_ok("authorization", {{"handle", b}, {"mono", 50'999}})["freshness"], "fresh");
+  EXPECT_EQ(call_ok("authorization", {{"handle", b}, {"mono", 51'000}})["freshness"], "expired");
+  EXPECT_EQ(call_ok("authorization", {{"handle", a}, {"mono", 1'999}})["freshness"], "fresh");
+  EXPECT_EQ(call_ok("authorization", {{"handle", a}, {"mono", 2'000}})["freshness"], "expired");
+}
+
+TEST(TabHolder, RefreshFailedCarriesOnlyTransientCodes) {
+  const auto a = memory_tab(), b = memory_tab();
+  auto failed = receive(b, encode(a, "refresh_failed", kWall, 0, {{"code", "timeout"}}));
+  EXPECT_EQ(failed["action"], "refresh_failed");
+  EXPECT_EQ(failed["code"], "timeout");
+  EXPECT_EQ(call_code("encodeTabMessage", {{"handle", a}, {"type", "refresh_failed"}, {"code", "invalid_grant"},
+                                           {"wall", kWall}, {"mono", 0}}), "invalid_argument");
+  Json forged = parse_json_object(encode(a, "refresh_failed", kWall, 0, {{"code", "network"}})).value();
+  forged["code"] = "invalid_grant";
+  EXPECT_EQ(receive(b, forged.dump())["action"], "ignore");
+}

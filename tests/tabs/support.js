@@ -55,25 +55,34 @@ export function profileFetch(origin) {
  */
 export class InProcessLocks {
   #tails = new Map();
+  #held = new Map(); // name → count of granted, unreleased requests (for query())
   granted = 0;
 
   async request(name, ...rest) {
     const callback = rest.at(-1);
     const options = rest.length > 1 ? rest[0] : {};
     if (options.ifAvailable && this.#tails.has(name)) return callback(null);
-    const previous = this.#tails.get(name) ?? Promise.resolve();
+    // steal (Web Locks §): granted at once, whoever holds it; the queue is not waited for.
+    const previous = options.steal ? Promise.resolve() : (this.#tails.get(name) ?? Promise.resolve());
     let release;
     const mine = new Promise((resolve) => (release = resolve));
     const tail = previous.then(() => mine);
     this.#tails.set(name, tail);
     await previous;
     this.granted++;
+    this.#held.set(name, (this.#held.get(name) ?? 0) + 1);
     try {
       return await callback({ name, mode: "exclusive" });
     } finally {
       release();
+      const left = this.#held.get(name) - 1;
+      if (left > 0) this.#held.set(name, left); else this.#held.delete(name);
       if (this.#tails.get(name) === tail) this.#tails.delete(name);
     }
+  }
+
+  async query() {
+    return { held: [...this.#held.keys()].map((name) => ({ name, mode: "exclusive" })), pending: [] };
   }
 }
 
