@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include "config.hpp"
+#include "dpop_check.hpp"
 #include "keys.hpp"
 #include "rate_limit.hpp"
 #include "store.hpp"
@@ -29,16 +30,25 @@ struct App {
   std::unique_ptr<TokenIssuer> tokens;
   std::unique_ptr<RateLimiter> limiter;           // logins, per (username, IP)
   std::unique_ptr<RateLimiter> register_limiter;  // registrations, per IP
+  std::unique_ptr<DpopVerifier> dpop;             // RFC 9449 proofs, nonces, replay cache
   Stats stats;
 
   // --demo only: access tokens (by jti) that POST /demo/expire-token declared expired.
   std::mutex expired_mutex;
   std::unordered_map<std::string, int64_t> expired_jti;  // jti -> its real exp (for pruning)
 
-  // Verifies the bearer access token; on failure answers 401 (RFC 6750 §3) and returns false.
+  // Verifies the access token, `Bearer` (RFC 6750) or `DPoP` with its proof (RFC 9449 §7);
+  // on failure answers 401 with the matching WWW-Authenticate challenge and returns false
+  // (request_auth.cpp).
   bool authenticate(const httplib::Request& req, httplib::Response& res, AccessClaims& out);
 
-  // 200 {access_token, token_type, expires_in, id_token, scope} + the refresh cookie.
+  // The DPoP proof of a token request (/token, /auth/login, /auth/refresh; RFC 9449 §5),
+  // checked before anything is spent. `jkt`: the proof key's thumbprint, "" without a proof.
+  // On refusal (400 invalid_dpop_proof or use_dpop_nonce, 503) answers and returns false.
+  bool token_request_dpop(const httplib::Request& req, httplib::Response& res, std::string& jkt);
+
+  // 200 {access_token, token_type, expires_in, id_token, scope} + the refresh cookie. A family
+  // bound to a DPoP key gets token_type "DPoP" and an access token with cnf.jkt.
   void send_tokens(httplib::Response& res, const Family& family, const std::string& refresh_token,
                    const std::string& nonce);
 

@@ -66,6 +66,11 @@ struct Parser {
     return true;
   }
 
+  bool fail(std::string message) {
+    error = std::move(message);
+    return false;
+  }
+
   Client& last_client() {
     if (c.clients.empty()) c.clients.push_back(Client{"authwasm-demo", {}});
     return c.clients.back();
@@ -122,6 +127,18 @@ struct Parser {
       c.threads = int(n);
     } else if (name == "cleanup-interval") {
       if (!number("--cleanup-interval", value, 1, 86400, c.cleanup_interval)) return false;
+    } else if (name == "dpop") {
+      if (value == "off") c.dpop = DpopMode::off;
+      else if (value == "allowed") c.dpop = DpopMode::allowed;
+      else if (value == "required") c.dpop = DpopMode::required;
+      else return fail("--dpop: expected off, allowed or required, got \"" + value + "\"");
+    } else if (name == "dpop-nonce") {
+      if (value != "on" && value != "off") return fail("--dpop-nonce: expected on or off, got \"" + value + "\"");
+      c.dpop_nonce = value == "on";
+    } else if (name == "dpop-nonce-step") {
+      if (!number("--dpop-nonce-step", value, 1, 3600, c.dpop_nonce_step)) return false;
+    } else if (name == "dpop-replay-cache") {
+      if (!number("--dpop-replay-cache", value, 1, 10000000, c.dpop_replay_cache)) return false;
     } else {
       error = "unknown option --" + name;
       return false;
@@ -137,7 +154,8 @@ const char* const kEnv[][2] = {
     {"AUTHWASM_CLIENT_ID", "client-id"}, {"AUTHWASM_REDIRECT_URIS", "redirect-uri"},
     {"AUTHWASM_ACCESS_TTL", "access-ttl"}, {"AUTHWASM_REFRESH_TTL", "refresh-ttl"},
     {"AUTHWASM_GRACE", "grace"},         {"AUTHWASM_KEY_FILE", "key-file"},
-    {"AUTHWASM_STATIC_DIR", "static-dir"},
+    {"AUTHWASM_STATIC_DIR", "static-dir"}, {"AUTHWASM_DPOP", "dpop"},
+    {"AUTHWASM_DPOP_NONCE", "dpop-nonce"},
 };
 
 }  // namespace
@@ -165,6 +183,10 @@ std::string usage() {
   --register-burst N     registrations per IP: burst and per-minute refill          [50]
   --threads N            HTTP worker threads                                       [64]
   --cleanup-interval S   purge expired rows every S seconds                        [60]
+  --dpop MODE            DPoP (RFC 9449): off, allowed or required                 [allowed]
+  --dpop-nonce on|off    require server nonces in DPoP proofs                      [on]
+  --dpop-nonce-step S    lifetime of one nonce; the previous one is still accepted [60]
+  --dpop-replay-cache N  DPoP jti entries held; when full, proofs get 503         [100000]
   --demo                 seed user demo/demo-password; enable POST /demo/expire-token
   --debug-stats          enable GET /debug/stats (test hook)
   --quiet                no request log on stderr
@@ -172,7 +194,7 @@ std::string usage() {
 Environment: AUTHWASM_PORT, AUTHWASM_BIND, AUTHWASM_DATA_DIR, AUTHWASM_ISSUER,
   AUTHWASM_ALLOWED_ORIGINS, AUTHWASM_CLIENT_ID, AUTHWASM_REDIRECT_URIS (comma-separated lists),
   AUTHWASM_ACCESS_TTL, AUTHWASM_REFRESH_TTL, AUTHWASM_GRACE, AUTHWASM_KEY_FILE,
-  AUTHWASM_STATIC_DIR. Flags override the environment.
+  AUTHWASM_STATIC_DIR, AUTHWASM_DPOP, AUTHWASM_DPOP_NONCE. Flags override the environment.
 )";
 }
 

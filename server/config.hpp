@@ -12,6 +12,10 @@ struct Client {
   std::vector<std::string> redirect_uris;  // matched exactly (RFC 9700 §2.1, OAuth 2.1 §4.1.1)
 };
 
+// RFC 9449 (server/dpop.hpp): off ignores DPoP headers; allowed binds tokens to a key when a
+// proof comes with the token request; required refuses token requests without one.
+enum class DpopMode { off, allowed, required };
+
 struct Config {
   std::string bind = "127.0.0.1";
   int port = 8080;                       // 0: ephemeral
@@ -41,6 +45,10 @@ struct Config {
   int threads = 64;
   int64_t cleanup_interval = 60;         // seconds between purges of expired rows
   std::size_t max_body = 16 * 1024;
+  DpopMode dpop = DpopMode::allowed;
+  bool dpop_nonce = true;                // server nonces required in proofs (RFC 9449 §8, §9)
+  int64_t dpop_nonce_step = 60;          // seconds per nonce; the current and previous are accepted
+  int64_t dpop_replay_cache = 100000;    // jti entries held (RFC 9449 §11.1); full: 503
 
   // Filled in after binding.
   std::string issuer_origin() const;     // scheme://host[:port] of the issuer

@@ -1,5 +1,7 @@
 #include "http_util.hpp"
 
+#include <cctype>
+
 #include "config.hpp"
 #include "tokens.hpp"
 
@@ -34,6 +36,15 @@ void send_bearer_error(httplib::Response& res, const std::string& description) {
   res.set_header("WWW-Authenticate", "Bearer realm=\"authwasm\", error=\"invalid_token\", error_description=\"" +
                                          quoted_safe(description) + "\"");
   send_error(res, 401, "invalid_token", description);
+}
+
+void send_dpop_error(httplib::Response& res, int status, const std::string& error, const std::string& description) {
+  std::string challenge = "DPoP ";
+  if (!error.empty()) {
+    challenge += "error=\"" + error + "\", error_description=\"" + quoted_safe(description) + "\", ";
+  }
+  res.set_header("WWW-Authenticate", challenge + "algs=\"ES256\"");
+  send_error(res, status, error.empty() ? "invalid_token" : error, description);
 }
 
 std::string read_cookie(const httplib::Request& req, const char* name) {
@@ -100,17 +111,24 @@ void add_cors_headers(const Config& config, const httplib::Request& req, httplib
   if (!origin_allowed(config, origin)) return;
   res.set_header("Access-Control-Allow-Origin", origin);
   res.set_header("Access-Control-Allow-Credentials", "true");
-  res.set_header("Access-Control-Expose-Headers", "WWW-Authenticate");
+  // DPoP-Nonce: the client must read it to answer use_dpop_nonce (RFC 9449 §8, §9).
+  res.set_header("Access-Control-Expose-Headers", "WWW-Authenticate, DPoP-Nonce");
 }
 
-std::string bearer_token(const httplib::Request& req) {
-  if (req.get_header_value_count("Authorization") != 1) return "";
+AuthorizationHeader authorization_header(const httplib::Request& req) {
+  AuthorizationHeader out;
+  const size_t count = req.get_header_value_count("Authorization");
+  out.present = count > 0;
+  if (count != 1) return out;
   const std::string value = req.get_header_value("Authorization");
-  if (value.size() <= 7) return "";
-  // The scheme is case-insensitive (RFC 9110 §11.1).
-  const std::string scheme = value.substr(0, 7);
-  if (scheme != "Bearer " && scheme != "bearer " && scheme != "BEARER ") return "";
-  return value.substr(7);
+  const size_t space = value.find(' ');
+  if (space == std::string::npos || space == 0 || space + 1 >= value.size()) return out;
+  std::string token = value.substr(space + 1);
+  if (token.find_first_of(" ,\t") != std::string::npos) return out;  // one token68 (RFC 9110 §11.4)
+  out.scheme = value.substr(0, space);
+  for (char& c : out.scheme) c = char(std::tolower(static_cast<unsigned char>(c)));  // RFC 9110 §11.1
+  out.token = std::move(token);
+  return out;
 }
 
 std::optional<std::string> single_param(const httplib::Request& req, const char* name, bool& duplicated) {

@@ -1,5 +1,5 @@
 // HTTP plumbing shared by the routes: JSON responses and errors, cookies, the Origin
-// allow-list and CORS, bearer-token extraction, single-valued parameters.
+// allow-list and CORS, the Authorization header (Bearer or DPoP), single-valued parameters.
 #pragma once
 #include <optional>
 #include <string>
@@ -22,6 +22,10 @@ void send_error(httplib::Response& res, int status, const std::string& error, co
 // 401 + WWW-Authenticate: Bearer error="invalid_token", error_description="..." (RFC 6750 §3).
 // An empty `description` means the request had no credentials at all (§3.1: no error code).
 void send_bearer_error(httplib::Response& res, const std::string& description);
+// `status` + WWW-Authenticate: DPoP error="...", error_description="...", algs="ES256"
+// (RFC 9449 §7.1; error invalid_token, invalid_dpop_proof or use_dpop_nonce). An empty
+// `error` is the bare challenge for a request without credentials.
+void send_dpop_error(httplib::Response& res, int status, const std::string& error, const std::string& description);
 
 // The first value of cookie `name` in the Cookie header (RFC 6265 §5.4), or "".
 std::string read_cookie(const httplib::Request& req, const char* name);
@@ -37,8 +41,14 @@ bool origin_allowed(const Config& config, const std::string& origin);
 // CORS with credentials for listed origins only (Fetch standard, "CORS protocol").
 void add_cors_headers(const Config& config, const httplib::Request& req, httplib::Response& res);
 
-// "Authorization: Bearer <token>" (RFC 6750 §2.1) or "".
-std::string bearer_token(const httplib::Request& req);
+// The one Authorization header as scheme (lower-cased: "bearer", "dpop", ...) and token.
+// `present` is false without the header; scheme and token are empty when it is malformed
+// or repeated.
+struct AuthorizationHeader {
+  bool present = false;
+  std::string scheme, token;
+};
+AuthorizationHeader authorization_header(const httplib::Request& req);
 
 // A parameter that must appear at most once (RFC 6749 §3.1). Returns nullopt if absent;
 // sets `duplicated` if it appears more than once.

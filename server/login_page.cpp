@@ -7,7 +7,7 @@ namespace authwasm::server {
 
 std::string render_login_page(const httplib::Request& req, const std::string& error_message) {
   static const char* const kCarried[] = {"response_type", "client_id", "redirect_uri", "scope", "state",
-                                         "nonce", "code_challenge", "code_challenge_method"};
+                                         "nonce", "code_challenge", "code_challenge_method", "dpop_jkt"};
   std::string hidden;
   for (const char* name : kCarried) {
     if (req.get_param_value_count(name) != 1) continue;

@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
   app.tokens = std::make_unique<TokenIssuer>(config, *app.key);
   app.limiter = std::make_unique<RateLimiter>(config.login_burst, config.login_per_minute);
   app.register_limiter = std::make_unique<RateLimiter>(config.register_burst, config.register_burst);
+  app.dpop = std::make_unique<DpopVerifier>(config);
   if (config.demo) seed_demo_user(app);
 
   install_handlers(server, app, !config.quiet);

@@ -67,7 +67,7 @@ void register_api_routes(httplib::Server& server, App& app) {
                      {"refresh_grace", s.refresh_grace.load()},       {"refresh_reuse", s.refresh_reuse.load()},
                      {"refresh_rejected", s.refresh_rejected.load()}, {"logins", s.logins.load()},
                      {"login_failures", s.login_failures.load()},     {"token_exchanges", s.token_exchanges.load()},
-                     {"api_requests", s.api_requests.load()}});
+                     {"api_requests", s.api_requests.load()},          {"dpop", app.dpop->stats()}});
     });
   }
 
@@ -77,7 +77,7 @@ void register_api_routes(httplib::Server& server, App& app) {
       return send_error(res, 403, "access_denied", "Origin is not allowed");
     }
     res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP");  // RFC 9449 §4.1
     res.set_header("Access-Control-Max-Age", "600");
     res.status = 204;
   });

@@ -7,35 +7,15 @@
 
 namespace authwasm::server {
 
-bool App::authenticate(const httplib::Request& req, httplib::Response& res, AccessClaims& out) {
-  const std::string token = bearer_token(req);
-  if (token.empty()) {
-    send_bearer_error(res, req.has_header("Authorization") ? "malformed Authorization header" : "");
-    return false;
-  }
-  BearerCheck check = tokens->verify_access_token(token, numeric_date(now_millis()));
-  if (check.ok && config.demo) {
-    std::lock_guard<std::mutex> lock(expired_mutex);
-    if (expired_jti.count(check.claims.jti)) {
-      check.ok = false;
-      check.description = "The access token expired";
-    }
-  }
-  if (!check.ok) {
-    send_bearer_error(res, check.description);
-    return false;
-  }
-  out = check.claims;
-  return true;
-}
-
 void App::send_tokens(httplib::Response& res, const Family& family, const std::string& refresh_token,
                       const std::string& nonce) {
   const int64_t now = numeric_date(now_millis());
   set_refresh_cookie(res, refresh_token, config.refresh_ttl);
+  const std::string access_token =
+      tokens->access_token(family.sub, family.client_id, family.sid, family.scope, now, family.dpop_jkt);
   send_json(res, 200,
-            Json{{"access_token", tokens->access_token(family.sub, family.client_id, family.sid, family.scope, now)},
-                 {"token_type", "Bearer"},
+            Json{{"access_token", access_token},
+                 {"token_type", family.dpop_jkt.empty() ? "Bearer" : "DPoP"},  // RFC 9449 §5
                  {"expires_in", config.access_ttl},
                  {"id_token", tokens->id_token(family.sub, family.client_id, family.sid, family.auth_time, nonce, now)},
                  {"scope", family.scope}});
@@ -110,6 +90,7 @@ const char* refresh_failure_description(RefreshStatus status) {
     case RefreshStatus::expired: return "the refresh token expired";
     case RefreshStatus::revoked: return "the session was revoked";
     case RefreshStatus::reuse_detected: return "refresh token reuse detected; the session was revoked";
+    case RefreshStatus::dpop_key_mismatch: return "the DPoP proof is not by the session's key; the session was revoked";
     default: return "the refresh token could not be used";
   }
 }
@@ -145,6 +126,8 @@ void register_auth_routes(httplib::Server& server, App& app) {
     if (!check_origin(app.config, req, res, false)) return;
     Credentials c;
     if (!read_credentials(app, req, res, c)) return;
+    std::string jkt;  // before the password: a nonce challenge costs no attempt and no argon2
+    if (!app.token_request_dpop(req, res, jkt)) return;
     if (rate_limited(*app.limiter, "login|" + c.username + "|" + App::client_ip(req), res)) return;
     auto user = valid_username(c.username) ? app.store->user_by_name(c.username) : std::nullopt;
     if (!verify_password(c.password, user ? user->password_hash : std::string())) {
@@ -153,7 +136,7 @@ void register_auth_routes(httplib::Server& server, App& app) {
     }
     const int64_t now_ms = now_millis();
     auto family = app.store->start_family(*user, c.client_id, c.scope, numeric_date(now_ms), now_ms,
-                                          millis(app.config.refresh_ttl));
+                                          millis(app.config.refresh_ttl), jkt);
     if (!family) return send_error(res, 500, "server_error", "could not start a session");
     app.stats.logins++;
     app.send_tokens(res, family->family, family->token, "");
@@ -163,18 +146,25 @@ void register_auth_routes(httplib::Server& server, App& app) {
   server.Post("/auth/refresh", [&app](const httplib::Request& req, httplib::Response& res) {
     app.stats.refresh_requests++;
     if (!check_origin(app.config, req, res, true)) return;
+    std::string jkt;  // before the cookie is looked at: a nonce challenge rotates nothing
+    if (!app.token_request_dpop(req, res, jkt)) return;
     const std::string token = read_cookie(req, kRefreshCookie);
     if (token.empty()) {
       app.stats.refresh_rejected++;
       return send_error(res, 401, "invalid_grant", "no refresh token cookie");
     }
     RefreshResult r =
-        app.store->refresh(token, now_millis(), millis(app.config.refresh_ttl), millis(app.config.grace));
+        app.store->refresh(token, now_millis(), millis(app.config.refresh_ttl), millis(app.config.grace), jkt);
     switch (r.status) {
       case RefreshStatus::rotated: app.stats.refresh_rotated++; break;
       case RefreshStatus::grace_reissued: app.stats.refresh_grace++; break;
+      case RefreshStatus::dpop_proof_missing:  // the session stays: the client may still prove its key
+        app.stats.refresh_rejected++;
+        app.dpop->count(DpopRejection::missing);
+        return send_error(res, 400, "invalid_dpop_proof", "this session is bound to a DPoP key: send a proof");
       case RefreshStatus::reuse_detected: app.stats.refresh_reuse++; [[fallthrough]];
       default:
+        if (r.status == RefreshStatus::dpop_key_mismatch) app.dpop->count(DpopRejection::key_mismatch);
         app.stats.refresh_rejected++;
         if (r.status == RefreshStatus::failed) {
           return send_error(res, 500, "server_error", "the refresh could not be completed");

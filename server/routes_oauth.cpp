@@ -29,7 +29,11 @@ bool valid_scope(const std::string& scope) {
 struct AuthorizeRequest {
   const Client* client = nullptr;
   std::string redirect_uri, scope, state, nonce, code_challenge, prompt;
+  std::string dpop_jkt;  // RFC 9449 §10: the exchange must prove the key of this thumbprint
 };
+
+// An RFC 7638 SHA-256 thumbprint: 32 bytes, base64url without padding (43 characters).
+bool is_thumbprint(const std::string& s) { return looks_like_secret(s); }
 
 enum class Verdict { ok, fatal, redirect };  // fatal: cannot redirect (RFC 6749 §4.1.2.1)
 
@@ -65,6 +69,8 @@ Verdict parse_authorize(App& app, const httplib::Request& req, httplib::Response
   out.nonce = single_param(req, "nonce", dup).value_or("");
   out.code_challenge = single_param(req, "code_challenge", dup).value_or("");
   out.prompt = single_param(req, "prompt", dup).value_or("");
+  // A server without DPoP ignores dpop_jkt, as any unknown parameter (RFC 6749 §3.1).
+  if (app.config.dpop != DpopMode::off) out.dpop_jkt = single_param(req, "dpop_jkt", dup).value_or("");
   if (!printable(out.state, 1024)) out.state.clear();
   if (dup) {
     err = {"invalid_request", "a parameter appears more than once (RFC 6749 §3.1)"};
@@ -80,6 +86,8 @@ Verdict parse_authorize(App& app, const httplib::Request& req, httplib::Response
     err = {"invalid_request", "nonce must be printable ASCII, at most 255 characters"};
   } else if (!out.prompt.empty() && out.prompt != "none" && out.prompt != "login") {
     err = {"invalid_request", "prompt must be none or login"};
+  } else if (!out.dpop_jkt.empty() && !is_thumbprint(out.dpop_jkt)) {
+    err = {"invalid_request", "dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 §10)"};
   } else {
     return Verdict::ok;
   }
@@ -102,7 +110,8 @@ void redirect_error(App& app, httplib::Response& res, const AuthorizeRequest& ar
 // Issues a code bound to client, redirect_uri and challenge; 302 back (RFC 6749 §4.1.2).
 void redirect_with_code(App& app, httplib::Response& res, const AuthorizeRequest& ar, const User& user,
                         int64_t auth_time) {
-  AuthCode code{ar.client->id, ar.redirect_uri, ar.code_challenge, ar.scope, ar.nonce, user.id, auth_time};
+  AuthCode code{ar.client->id, ar.redirect_uri, ar.code_challenge, ar.scope, ar.nonce, user.id, auth_time,
+                ar.dpop_jkt};
   auto issued = app.store->put_code(code, now_millis(), millis(app.config.code_ttl));
   if (!issued) return redirect_error(app, res, ar, {"server_error", "could not issue a code"});
   std::string query = "code=" + url_encode(*issued);
@@ -190,6 +199,9 @@ void register_oauth_routes(httplib::Server& server, App& app) {
       return send_error(res, 400, "invalid_request", "code, redirect_uri, client_id and code_verifier are required");
     }
     if (!app.config.client(*client_id)) return send_error(res, 401, "invalid_client", "unknown client_id");
+    // The proof first: a use_dpop_nonce challenge must not spend the code.
+    std::string jkt;
+    if (!app.token_request_dpop(req, res, jkt)) return;
     AuthCode stored;
     const int64_t now_ms = now_millis();
     switch (app.store->take_code(*code, now_ms, stored)) {
@@ -210,10 +222,14 @@ void register_oauth_routes(httplib::Server& server, App& app) {
     if (!pkce_verify(*verifier, stored.code_challenge)) {  // RFC 7636 §4.6
       return send_error(res, 400, "invalid_grant", "code_verifier does not match the code_challenge");
     }
+    if (!stored.dpop_jkt.empty() && jkt != stored.dpop_jkt) {  // RFC 9449 §10
+      app.dpop->count(jkt.empty() ? DpopRejection::missing : DpopRejection::key_mismatch);
+      return send_error(res, 400, "invalid_grant", "the code is bound to another DPoP key (dpop_jkt)");
+    }
     auto user = app.store->user_by_id(stored.user_id);
     if (!user) return send_error(res, 400, "invalid_grant", "the user no longer exists");
     auto family = app.store->start_family(*user, stored.client_id, stored.scope, stored.auth_time, now_ms,
-                                          millis(app.config.refresh_ttl));
+                                          millis(app.config.refresh_ttl), jkt);
     if (!family) return send_error(res, 500, "server_error", "could not start a session");
     app.store->bind_code_family(*code, family->family.sid);
     app.stats.token_exchanges++;
@@ -246,6 +262,7 @@ void register_oauth_routes(httplib::Server& server, App& app) {
         {"authwasm_logout_all_endpoint", iss + "/auth/logout-all"},
         {"authwasm_me_endpoint", iss + "/auth/me"},
     };
+    if (app.config.dpop != DpopMode::off) doc["dpop_signing_alg_values_supported"] = Json::array({"ES256"});  // RFC 9449 §5.1
     res.set_header("Cache-Control", "public, max-age=300");
     res.set_content(dump_json(doc), "application/json");
   });

@@ -14,7 +14,8 @@ namespace {
 // Schema version, kept in PRAGMA user_version. 0: an empty database, or one written by the
 // first servers, which stored whole seconds and set no version. 1: every *_at column holds
 // Unix milliseconds, except auth_time (seconds: it is copied into the OIDC auth_time claim).
-constexpr int kSchemaVersion = 1;
+// 2: families.dpop_jkt and auth_codes.dpop_jkt (RFC 9449 §5, §10), '' when unbound.
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS users (
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS families (
   gen INTEGER NOT NULL DEFAULT 0,
   rotated_at INTEGER,
   created_at INTEGER NOT NULL,
-  revoked_at INTEGER
+  revoked_at INTEGER,
+  dpop_jkt TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS families_user ON families(user_id);
 -- Refresh tokens by SHA-256 hash only, with family, user, expiry and successor.
@@ -62,7 +64,8 @@ CREATE TABLE IF NOT EXISTS auth_codes (
   auth_time INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
   used_at INTEGER,
-  sid TEXT
+  sid TEXT,
+  dpop_jkt TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS login_sessions (
   hash BLOB PRIMARY KEY,
@@ -81,6 +84,13 @@ DELETE FROM refresh_tokens;
 DELETE FROM families;
 UPDATE users SET created_at = created_at * 1000;
 )";
+
+// To version 2, from 1 or the seconds era: the DPoP key columns, added where missing. Sessions,
+// codes and tokens are kept; they are unbound (Bearer), as they were issued.
+constexpr const char* const kDpopColumns[][2] = {
+    {"families", "ALTER TABLE families ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT ''"},
+    {"auth_codes", "ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT ''"},
+};
 
 // Binding and reading helpers; statements are cached and reset after each use.
 struct Use {
@@ -187,9 +197,22 @@ bool Store::migrate(std::string& error) {
   }
   const std::string set_version = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
   if (!exec(kSchema) || (version == 0 && has_tables && !exec(kUpgradeFromSeconds)) ||
+      (version < 2 && !add_dpop_columns()) ||
       !exec(set_version.c_str()) || !tx.commit()) {
     error = std::string("cannot initialise the schema: ") + sqlite3_errmsg(db_);
     return false;
+  }
+  return true;
+}
+
+bool Store::add_dpop_columns() {
+  for (const auto& [table, alter] : kDpopColumns) {
+    const std::string probe = std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = 'dpop_jkt'";
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, probe.c_str(), -1, &s, nullptr) != SQLITE_OK) return false;
+    const bool present = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    if (!present && !exec(alter)) return false;
   }
   return true;
 }
@@ -272,21 +295,24 @@ bool Store::insert_token(const std::string& hash, const std::string& sid, int64_
 
 std::optional<RefreshResult> Store::start_family(const User& user, const std::string& client_id,
                                                  const std::string& scope, int64_t auth_time,
-                                                 int64_t now_ms, int64_t refresh_ttl_ms) {
+                                                 int64_t now_ms, int64_t refresh_ttl_ms,
+                                                 const std::string& dpop_jkt) {
   auto sid = new_secret();
   auto token = new_secret();
   if (!sid || !token) return std::nullopt;
   std::lock_guard<std::mutex> lock(mutex_);
   Tx tx(db_);
-  Use q(stmt("INSERT INTO families(sid, user_id, client_id, scope, auth_time, gen, created_at) VALUES(?,?,?,?,?,0,?)"));
-  if (!q.text(1, *sid).num(2, user.id).text(3, client_id).text(4, scope).num(5, auth_time).num(6, now_ms).done() ||
+  Use q(stmt("INSERT INTO families(sid, user_id, client_id, scope, auth_time, gen, created_at, dpop_jkt)"
+             " VALUES(?,?,?,?,?,0,?,?)"));
+  q.text(1, *sid).num(2, user.id).text(3, client_id).text(4, scope).num(5, auth_time).num(6, now_ms);
+  if (!q.text(7, dpop_jkt).done() ||
       !insert_token(secret_hash(*token), *sid, user.id, 0, now_ms, now_ms + refresh_ttl_ms) || !tx.commit()) {
     return std::nullopt;
   }
   RefreshResult r;
   r.status = RefreshStatus::rotated;
   r.token = *token;
-  r.family = Family{*sid, user.id, user.sub, client_id, scope, auth_time};
+  r.family = Family{*sid, user.id, user.sub, client_id, scope, auth_time, dpop_jkt};
   return r;
 }
 
@@ -297,7 +323,8 @@ void Store::revoke_family_locked(const std::string& sid, int64_t now_ms) {
 
 // Rotation with reuse detection (RFC 9700 §4.14.2) and a grace window; the rules and their
 // reasons are in server/README.md ("Refresh-token rotation").
-RefreshResult Store::refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms) {
+RefreshResult Store::refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms,
+                             const std::string& dpop_jkt) {
   RefreshResult r;
   if (!looks_like_secret(token)) {
     r.status = RefreshStatus::unknown;
@@ -315,7 +342,7 @@ RefreshResult Store::refresh(const std::string& token, int64_t now_ms, int64_t r
   bool revoked = false;
   {
     Use q(stmt("SELECT t.gen, t.expires_at, f.sid, f.user_id, f.client_id, f.scope, f.auth_time, f.gen,"
-               " f.rotated_at, f.revoked_at FROM refresh_tokens t JOIN families f ON f.sid = t.sid"
+               " f.rotated_at, f.revoked_at, f.dpop_jkt FROM refresh_tokens t JOIN families f ON f.sid = t.sid"
                " WHERE t.hash = ?"));
     q.blob(1, hash);
     if (!q.row()) {
@@ -332,6 +359,7 @@ RefreshResult Store::refresh(const std::string& token, int64_t now_ms, int64_t r
     family_gen = q.col_int(7);
     family_rotated = q.col_null(8) ? 0 : q.col_int(8);
     revoked = !q.col_null(9);
+    r.family.dpop_jkt = q.col_text(10);
   }
   if (revoked) {
     r.status = RefreshStatus::revoked;
@@ -347,6 +375,24 @@ RefreshResult Store::refresh(const std::string& token, int64_t now_ms, int64_t r
     return r;
   }
   r.family.sub = user->sub;
+
+  // RFC 9449 §5: a bound family is refreshed only with a proof of its key. Another key is
+  // someone else holding the cookie: revoke. No proof at all is refused and changes nothing.
+  if (!r.family.dpop_jkt.empty() && dpop_jkt.empty()) {
+    r.status = RefreshStatus::dpop_proof_missing;
+    return r;
+  }
+  if (!r.family.dpop_jkt.empty() && dpop_jkt != r.family.dpop_jkt) {
+    revoke_family_locked(r.family.sid, now_ms);
+    r.status = tx.commit() ? RefreshStatus::dpop_key_mismatch : RefreshStatus::failed;
+    return r;
+  }
+  if (r.family.dpop_jkt.empty() && !dpop_jkt.empty()) {
+    // An unbound (Bearer) family is bound by its first refresh with a proof.
+    Use b(stmt("UPDATE families SET dpop_jkt = ? WHERE sid = ?"));
+    if (!b.text(1, dpop_jkt).text(2, r.family.sid).done()) return r;
+    r.family.dpop_jkt = dpop_jkt;
+  }
 
   int64_t new_gen = 0;
   if (token_gen == family_gen) {
@@ -412,9 +458,10 @@ std::optional<std::string> Store::put_code(const AuthCode& c, int64_t now_ms, in
   if (!code) return std::nullopt;
   std::lock_guard<std::mutex> lock(mutex_);
   Use q(stmt("INSERT INTO auth_codes(hash, client_id, redirect_uri, code_challenge, scope, nonce, user_id,"
-             " auth_time, expires_at) VALUES(?,?,?,?,?,?,?,?,?)"));
+             " auth_time, expires_at, dpop_jkt) VALUES(?,?,?,?,?,?,?,?,?,?)"));
   q.blob(1, secret_hash(*code)).text(2, c.client_id).text(3, c.redirect_uri).text(4, c.code_challenge);
   q.text(5, c.scope).text(6, c.nonce).num(7, c.user_id).num(8, c.auth_time).num(9, now_ms + ttl_ms);
+  q.text(10, c.dpop_jkt);
   if (!q.done()) return std::nullopt;
   return code;
 }
@@ -430,11 +477,11 @@ CodeStatus Store::take_code(const std::string& code, int64_t now_ms, AuthCode& o
   int64_t expires_at = 0;
   {
     Use q(stmt("SELECT client_id, redirect_uri, code_challenge, scope, nonce, user_id, auth_time, expires_at,"
-               " used_at, sid FROM auth_codes WHERE hash = ?"));
+               " used_at, sid, dpop_jkt FROM auth_codes WHERE hash = ?"));
     q.blob(1, hash);
     if (!q.row()) return CodeStatus::unknown;
     out = AuthCode{q.col_text(0), q.col_text(1), q.col_text(2), q.col_text(3), q.col_text(4),
-                   q.col_int(5), q.col_int(6)};
+                   q.col_int(5), q.col_int(6), q.col_text(10)};
     expires_at = q.col_int(7);
     used = !q.col_null(8);
     sid = q.col_text(9);

@@ -32,6 +32,7 @@ struct Family {            // one login = one refresh-token family; its id is th
   std::string client_id;
   std::string scope;
   int64_t auth_time = 0;  // seconds (the ID token's auth_time claim)
+  std::string dpop_jkt;   // RFC 9449 §5: the key its refresh tokens are bound to ("" unbound)
 };
 
 enum class RefreshStatus {
@@ -41,6 +42,8 @@ enum class RefreshStatus {
   expired,          // past its own expiry
   revoked,          // its family was revoked earlier (logout, logout-all, reuse)
   reuse_detected,   // an older token, or the predecessor after the window: family revoked now
+  dpop_key_mismatch,  // a DPoP-bound family with a proof of another key: family revoked now
+  dpop_proof_missing, // a DPoP-bound family without a proof: refused, nothing changed
   failed,           // database error
 };
 
@@ -54,6 +57,7 @@ struct AuthCode {
   std::string client_id, redirect_uri, code_challenge, scope, nonce;
   int64_t user_id = 0;
   int64_t auth_time = 0;
+  std::string dpop_jkt;  // RFC 9449 §10: the exchange must prove this key ("" any or none)
 };
 
 enum class CodeStatus { ok, unknown, expired, reused, failed };
@@ -74,10 +78,14 @@ class Store {
   // Refresh-token families.
   std::optional<RefreshResult> start_family(const User& user, const std::string& client_id,
                                             const std::string& scope, int64_t auth_time,
-                                            int64_t now_ms, int64_t refresh_ttl_ms);
+                                            int64_t now_ms, int64_t refresh_ttl_ms,
+                                            const std::string& dpop_jkt = "");
   // The grace window is [rotation, rotation + grace_ms): grace_ms == 0 makes any
-  // re-presentation of a rotated token reuse.
-  RefreshResult refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms);
+  // re-presentation of a rotated token reuse. `dpop_jkt` is the thumbprint of the request's
+  // verified DPoP proof ("" without one): a bound family needs the same key; an unbound
+  // family is bound by its first refresh with a proof (server/README.md "DPoP").
+  RefreshResult refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms,
+                        const std::string& dpop_jkt = "");
   // Revokes the family `token` belongs to; returns false if the token is unknown.
   bool revoke_family_of_token(const std::string& token, int64_t now_ms);
   // Revokes every family and login session of the user; returns the number of families.
@@ -103,6 +111,7 @@ class Store {
   bool exec(const char* sql);
   // Creates or upgrades the schema to kSchemaVersion (PRAGMA user_version).
   bool migrate(std::string& error);
+  bool add_dpop_columns();  // schema version 2, where a table lacks them
   std::optional<User> user_where(const char* sql, const std::string& arg);
   std::optional<User> user_by_id_locked(int64_t id);
   bool insert_token(const std::string& hash, const std::string& sid, int64_t user_id, int64_t gen,

@@ -27,11 +27,13 @@ std::string TokenIssuer::sign(const Json& claims, const char* typ) const {
 }
 
 std::string TokenIssuer::access_token(const std::string& sub, const std::string& client_id,
-                                      const std::string& sid, const std::string& scope, int64_t now) const {
-  const Json claims = {{"iss", config_.issuer}, {"sub", sub},        {"aud", client_id},
-                       {"exp", now + config_.access_ttl},            {"iat", now},
-                       {"jti", new_secret().value_or("")},           {"sid", sid},
-                       {"scope", scope},        {"client_id", client_id}};
+                                      const std::string& sid, const std::string& scope, int64_t now,
+                                      const std::string& jkt) const {
+  Json claims = {{"iss", config_.issuer}, {"sub", sub},        {"aud", client_id},
+                 {"exp", now + config_.access_ttl},            {"iat", now},
+                 {"jti", new_secret().value_or("")},           {"sid", sid},
+                 {"scope", scope},        {"client_id", client_id}};
+  if (!jkt.empty()) claims["cnf"] = Json{{"jkt", jkt}};  // RFC 9449 §6.1
   return sign(claims, "at+jwt");  // RFC 9068 §2.1
 }
 
@@ -75,9 +77,12 @@ BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t n
     check.description = "The access token expired";
   } else if (*iat > now + 60) {
     check.description = "the access token was issued in the future";
+  } else if (c.contains("cnf") && !get_string(c["cnf"], "jkt")) {
+    check.description = "the access token's cnf has no jkt";  // RFC 9449 §6.1
   } else {
     check.ok = true;
-    check.claims = AccessClaims{*sub, *sid, *scope, *aud, *jti, *exp, *iat};
+    const std::string jkt = c.contains("cnf") ? get_string(c["cnf"], "jkt").value_or("") : "";
+    check.claims = AccessClaims{*sub, *sid, *scope, *aud, *jti, *exp, *iat, jkt};
   }
   return check;
 }

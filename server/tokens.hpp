@@ -15,6 +15,7 @@ struct Config;
 struct AccessClaims {
   std::string sub, sid, scope, client_id, jti;
   int64_t exp = 0, iat = 0;
+  std::string jkt;  // cnf.jkt (RFC 9449 §6.1): the token is DPoP-bound to that key; "" for Bearer
 };
 
 struct BearerCheck {
@@ -28,7 +29,7 @@ class TokenIssuer {
   TokenIssuer(const Config& config, const SigningKey& key);
 
   std::string access_token(const std::string& sub, const std::string& client_id, const std::string& sid,
-                           const std::string& scope, int64_t now) const;
+                           const std::string& scope, int64_t now, const std::string& jkt = "") const;
   std::string id_token(const std::string& sub, const std::string& client_id, const std::string& sid,
                        int64_t auth_time, const std::string& nonce, int64_t now) const;
 

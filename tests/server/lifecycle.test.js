@@ -138,7 +138,7 @@ describe("schema version (PRAGMA user_version)", () => {
     const first = await startServer({ dataDir });
     const s = await newSession(first);
     assert.equal(await first.stop({ keepData: true }), 0);
-    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "1");
+    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "2");
     // What the first servers wrote: whole seconds, no version.
     sqlite(dataDir, "PRAGMA user_version = 0; UPDATE refresh_tokens SET expires_at = expires_at / 1000," +
       " created_at = created_at / 1000; UPDATE users SET created_at = created_at / 1000;");
@@ -150,7 +150,7 @@ describe("schema version (PRAGMA user_version)", () => {
     assert.equal(again.sub, s.sub, "the account survived");
     assert.equal((await refresh(second, again.refreshToken)).status, 200);
     assert.equal(await second.stop({ keepData: true }), 0);
-    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "1");
+    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "2");
     assert.ok(Number(sqlite(dataDir, "SELECT min(created_at) FROM users")) > 1e12, "created_at in milliseconds");
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -159,11 +159,11 @@ describe("schema version (PRAGMA user_version)", () => {
     const dataDir = freshDataDir();
     const first = await startServer({ dataDir });
     assert.equal(await first.stop({ keepData: true }), 0);
-    sqlite(dataDir, "PRAGMA user_version = 2");
+    sqlite(dataDir, "PRAGMA user_version = 3");
     const { code, stderr } = await runServer(["--port", "0", "--data-dir", dataDir]);
     rmSync(dataDir, { recursive: true, force: true });
     assert.notEqual(code, 0);
-    assert.match(stderr, /schema version 2 is newer than this server's \(1\)/);
+    assert.match(stderr, /schema version 3 is newer than this server's \(2\)/);
   });
 });
 
