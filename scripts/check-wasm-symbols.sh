@@ -49,5 +49,7 @@ console.log(`check-wasm-symbols: ${wasmPath}: ${names.length} functions, no EVP/
 JS
 
 if [ "$strip" = "--strip" ]; then
-  llvm-objcopy --remove-section=name "$wasm"
+  # llvm-14 (an emscripten dependency) installs llvm-objcopy-14; the plain name needs "llvm".
+  objcopy=$(command -v llvm-objcopy-14 || command -v llvm-objcopy) || { echo "check-wasm-symbols: no llvm-objcopy" >&2; exit 1; }
+  "$objcopy" --remove-section=name "$wasm"
 fi
