@@ -61,8 +61,8 @@ EOF
 # The banner follows them (the request log goes to stderr).
 "$server_bin" --port "$port" --bind 127.0.0.1 --data-dir "$data_dir" \
   --demo --static-dir demo-spa/dist \
-  --client-id authwasm-demo --redirect-uri "$origin/callback" \
-  --access-ttl "$access_ttl" \
+  --client-id authwasm-demo --redirect-uri "$origin/callback" --redirect-uri "$origin/callback-dpop" \
+  --access-ttl "$access_ttl" --dpop allowed \
   > >(listening=0
       while IFS= read -r line; do
         echo "$line"

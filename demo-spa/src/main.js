@@ -2,6 +2,7 @@
 // with auth.fetch, and shows what the library does — silent refresh, retry, cross-tab sync.
 import { createAuthClient } from "authwasm";
 import { formatDuration, h } from "./dom.js";
+import { callbackPath, dpopEnabled, dpopSwitch, withDpopQuery } from "./dpop.js";
 import { createEventLog, errorHint, explainEvents, logoutNotice } from "./log.js";
 import { createTracer } from "./trace.js";
 import "./style.css";
@@ -33,7 +34,7 @@ const VIEWS = { "/": "profile", "/profile": "profile", "/posts": "posts" };
 const currentView = () => VIEWS[location.pathname] ?? "profile";
 
 function navigate(path) {
-  if (path !== location.pathname) history.pushState(null, "", path);
+  if (path !== location.pathname) history.pushState(null, "", withDpopQuery(path));
   render({ focus: true });
 }
 
@@ -93,6 +94,7 @@ function signInView() {
       "authwasm keeps the access token in WebAssembly memory and the refresh token in an HttpOnly cookie, ",
       "so no script — yours or an injected one — can read either from storage. Sign in, then watch the event log, “What authwasm did”."),
     notice,
+    dpopSwitch(),
     h("p", { class: "hint" }, "Demo account: ", h("strong", {}, "demo"), " / ", h("strong", {}, "demo-password")),
     h("div", { class: "signin-grid" }, redirectCard(), passwordCard(), registerCard()));
 }
@@ -103,7 +105,7 @@ function redirectCard() {
     setBusy(button, true, "Redirecting…");
     try {
       // returnTo: come back to the view the user asked for.
-      await app.auth.login({ returnTo: location.pathname === "/" ? "/profile" : location.pathname });
+      await app.auth.login({ returnTo: withDpopQuery(location.pathname === "/" ? "/profile" : location.pathname) });
     } catch (error) {
       setBusy(button, false);
       app.notice = { kind: "error", text: `Could not start the redirect: ${error.message}` };
@@ -455,10 +457,11 @@ async function start() {
     app.auth = await createAuthClient({
       issuer,
       clientId: CLIENT_ID,
-      redirectUri: `${issuerOrigin}/callback`,
+      redirectUri: `${issuerOrigin}${callbackPath()}`,
       scope: "openid profile",
       refresh: "cookie",
       leewaySeconds: LEEWAY_SECONDS,
+      dpop: dpopEnabled(),
       fetch: tracer.fetch,
     });
   } catch (error) {
@@ -477,15 +480,15 @@ async function start() {
   app.auth.on("refresh", () => render());
   app.auth.on("logout", ({ reason }) => signedOut(reasonOf(reason)));
 
-  if (location.pathname === "/callback") {
+  if (location.pathname === callbackPath()) {
     try {
       const { returnTo } = await app.auth.handleRedirectCallback();
-      const target = returnTo && VIEWS[new URL(returnTo, location.origin).pathname] ? returnTo : "/profile";
+      const target = returnTo && VIEWS[new URL(returnTo, location.origin).pathname] ? returnTo : withDpopQuery("/profile");
       history.replaceState(null, "", target);
       app.started = true;
       return afterLogin();
     } catch (error) {
-      history.replaceState(null, "", "/");
+      history.replaceState(null, "", withDpopQuery("/"));
       app.started = true;
       app.notice = { kind: "error", text: `Sign-in did not complete (${error.code ?? "error"}): ${errorHint(error.code) ?? error.message}` };
       return render({ focus: true });
