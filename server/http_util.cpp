@@ -44,7 +44,7 @@ void send_dpop_error(httplib::Response& res, int status, const std::string& erro
     challenge += "error=\"" + error + "\", error_description=\"" + quoted_safe(description) + "\", ";
   }
   res.set_header("WWW-Authenticate", challenge + "algs=\"ES256\"");
-  send_error(res, status, error.empty() ? "invalid_token" : error, description);
+  send_error(res, status, error.empty() ? "invalid_token" : error, error.empty() ? "no access token" : description);
 }
 
 std::string read_cookie(const httplib::Request& req, const char* name) {

@@ -304,6 +304,9 @@ describe("hostile proofs (--dpop required)", () => {
     const { port } = new URL(server.url);
     const htu = `HTTP://127.0.0.1:${port}/api/./x/../posts?page=2#top`;
     assert.equal((await api({ htu })).status, 200, htu);
+    const withQuery = await owner.send("/api/posts?page=2", { token: session.accessToken,
+      dpop: owner.proof("GET", "/api/posts", { ath: sha256(session.accessToken) }) });
+    assert.equal(withQuery.status, 200, "the request's query is not part of htu");
   });
 
   test("a replayed proof", async () => {
@@ -368,6 +371,12 @@ describe("hostile proofs (--dpop required)", () => {
     assert.equal(two.result.status, 401);
     assert.equal(two.result.body.error, "invalid_dpop_proof");
     assert.deepEqual(two.moved, { multiple_headers: 1 });
+  });
+
+  test("no credentials: the bare DPoP challenge (a server that requires DPoP names only DPoP)", async () => {
+    const res = await fetch(`${server.url}/api/posts`);
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get("www-authenticate"), 'DPoP algs="ES256"');
   });
 
   test("the DPoP scheme without a proof; a bound token sent as Bearer (§7.2)", async () => {
