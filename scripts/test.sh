@@ -20,6 +20,9 @@ ctest --test-dir build/native-asan --output-on-failure -j"$(nproc)"
 echo "== the server's HTTP suite against the sanitized server"
 AUTHWASM_SERVER_BIN=build/native-asan/server/authwasm-server node --test --test-concurrency=1 tests/server
 
+echo "== bundle size (default bundle at most 1 KB gzip over bench/size-baseline.json)"
+node bench/size.mjs --check
+
 echo "== types (tsc on the hand-written .d.ts)"
 npx tsc -p tests/types
 
