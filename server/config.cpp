@@ -186,7 +186,7 @@ std::string usage() {
   --dpop MODE            DPoP (RFC 9449): off, allowed or required                 [allowed]
   --dpop-nonce on|off    require server nonces in DPoP proofs                      [on]
   --dpop-nonce-step S    lifetime of one nonce; the previous one is still accepted [60]
-  --dpop-replay-cache N  DPoP jti entries held; when full, proofs get 503         [100000]
+  --dpop-replay-cache N  DPoP jti entries held; when full, proofs get 503          [100000]
   --demo                 seed user demo/demo-password; enable POST /demo/expire-token
   --debug-stats          enable GET /debug/stats (test hook)
   --quiet                no request log on stderr
