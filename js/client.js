@@ -115,7 +115,7 @@ class Client {
   async #send(request, leftMs) {
     if (!request.dpop) return send(this.#io.fetch, request, this.#maxBytes, leftMs);
     for (let retried = false; ; retried = true) {
-      const headers = { ...request.headers, DPoP: await this.#proof(request.method, request.url, false) };
+      const headers = { ...request.headers, DPoP: await this.#proof(request.method, request.url, request.dpopAth === true) };
       const response = await send(this.#io.fetch, { ...request, headers }, this.#maxBytes, leftMs);
       const { retry } = this.#call("dpopAnswer", { url: request.url, response });
       if (!retry || retried) return response;

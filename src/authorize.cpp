@@ -1,5 +1,7 @@
 #include "authorize.hpp"
 
+#include <algorithm>
+
 #include "base64url.hpp"
 #include "constant_time.hpp"
 #include "pkce.hpp"
@@ -110,13 +112,22 @@ Result<AuthorizationStart> begin_authorization(const ClientConfig& config, const
 
 Result<std::string> parse_callback(const ClientConfig& config, std::string_view callback_url,
                                    const Transaction& transaction) {
-  // The redirect URI registered for this transaction, exactly (RFC 6749 §3.1.2, §10.6).
-  if (url_without_query(callback_url) != transaction.redirect_uri ||
+  // The redirect URI registered for this transaction (RFC 6749 §3.1.2, §10.6): the same URL,
+  // and its own query (§3.1.2 allows one; the server keeps it when it adds its parameters)
+  // there with the same values. Parameters a provider adds beside code and state are allowed.
+  if (url_without_query(callback_url) != url_without_query(transaction.redirect_uri) ||
       transaction.client_id != config.client_id || transaction.issuer != config.issuer) {
     return make_error(ErrorCode::state_mismatch, "this callback does not belong to the pending login");
   }
   auto params = parse_query(callback_url);
   if (!params) return make_error(ErrorCode::invalid_callback, "the callback URL's query is malformed");
+  const auto registered = parse_query(transaction.redirect_uri);
+  const Params none;
+  for (const auto& pair : registered ? registered.value() : none) {
+    if (std::find(params.value().begin(), params.value().end(), pair) == params.value().end()) {
+      return make_error(ErrorCode::state_mismatch, "this callback lacks the redirect URI's own query");
+    }
+  }
 
   const std::string* state = nullptr;
   const std::string* code = nullptr;

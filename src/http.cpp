@@ -12,6 +12,7 @@ Json to_json(const HttpRequest& request) {
   if (!request.body.empty()) out["body"] = request.body;
   if (request.timeout_ms > 0) out["timeoutMs"] = request.timeout_ms;
   if (request.dpop) out["dpop"] = true;
+  if (request.dpop_ath) out["dpopAth"] = true;
   return out;
 }
 

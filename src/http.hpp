@@ -21,8 +21,10 @@ struct HttpRequest {
   // The deadline js/ enforces with an AbortSignal (client option timeoutSeconds): past it the
   // call fails with `timeout` and nothing changes. 0: none.
   long long timeout_ms = 0;
-  // RFC 9449: js/ adds a DPoP proof for this method and URL (the token endpoint's requests).
+  // RFC 9449: js/ adds a DPoP proof for this method and URL: the token endpoint's requests,
+  // and (`dpop_ath`, §7.1) a resource request that carries the access token (logout-all).
   bool dpop = false;
+  bool dpop_ath = false;
 };
 
 // Only what the client looks at. JS caps the body before handing it over.

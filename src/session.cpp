@@ -126,6 +126,7 @@ std::vector<HttpRequest> Session::logout_requests(bool everywhere, long long mon
       if (auto bearer = authorization(mono_ms)) {
         HttpRequest all = post(config_, config_.endpoints.logout_all, "include");
         all.headers.emplace_back("Authorization", bearer.value());
+        all.dpop = all.dpop_ath = config_.dpop;  // bearer-authenticated: a resource proof
         requests.push_back(std::move(all));
       }
     }

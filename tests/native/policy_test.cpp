@@ -212,3 +212,37 @@ TEST(Json, DumpNeverAbortsOnInvalidUtf8) {
   EXPECT_EQ(dump_json(Json("a\xFF" "b")), "\"a\xEF\xBF\xBD" "b\"");
   EXPECT_EQ(dump_json(Json{{"k", "\xC3"}}), "{\"k\":\"\xEF\xBF\xBD\"}");
 }
+
+// RFC 6749 §3.1.2: a redirect URI may have a query of its own; the server keeps it and adds its
+// parameters. The callback must carry it unchanged; a provider's extra parameters are fine.
+TEST(Callback, ARedirectUriWithAQueryOfItsOwn) {
+  const auto h = *get_int(call_ok("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
+                                                          {"redirectUri", "https://app.example/cb?tenant=a%20b"}}}}),
+                          "handle");
+  auto start = call_ok("beginLogin", {{"handle", h}});
+  const std::string transaction = start["transaction"];
+  const std::string state = parse_json_object(transaction).value()["state"];
+  auto parse = [&](const std::string& url) {
+    return parse_json_object(call("parseCallback", Json{{"handle", h}, {"url", url}, {"transaction", transaction}}.dump()))
+        .value();
+  };
+  EXPECT_EQ(parse("https://app.example/cb?tenant=a%20b&code=c1&state=" + state)["ok"], true);
+  EXPECT_EQ(parse("https://app.example/cb?code=c1&tenant=a+b&state=" + state + "&scope=openid&authuser=0")["ok"], true);
+  EXPECT_EQ(parse("https://app.example/cb?code=c1&state=" + state)["code"], "state_mismatch") << "its query is missing";
+  EXPECT_EQ(parse("https://app.example/cb?tenant=other&code=c1&state=" + state)["code"], "state_mismatch");
+  EXPECT_EQ(parse("https://app.example/cb2?tenant=a%20b&code=c1&state=" + state)["code"], "state_mismatch");
+}
+
+TEST(Session, LogoutEverywhereWithDpopCarriesAResourceProof) {
+  const auto h = *get_int(call_ok("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
+                                                          {"dpop", true}}}}), "handle");
+  call_ok("acceptLoginResponse", {{"handle", h}, {"mono", 0},
+          {"response", response(200, R"({"access_token":"at","token_type":"DPoP","expires_in":60})")}});
+  auto requests = call_ok("logoutRequests", {{"handle", h}, {"everywhere", true}, {"mono", 0}})["requests"];
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0]["url"], "https://idp.example/auth/logout-all");
+  EXPECT_EQ(requests[0]["headers"]["Authorization"], "DPoP at");
+  EXPECT_EQ(requests[0]["dpop"], true);
+  EXPECT_EQ(requests[0]["dpopAth"], true);
+  EXPECT_FALSE(requests[1].contains("dpop")) << "the cookie logout needs no proof";
+}

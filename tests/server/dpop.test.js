@@ -220,6 +220,24 @@ describe("DPoP through the public client (--dpop required, 2 s access tokens)", 
     assert.deepEqual(await res.json(), { error: "invalid_grant", error_description: "the session was revoked" });
   });
 
+  test("logout({ everywhere: true }): logout-all carries a resource proof (ath) and ends the user's other sessions", async () => {
+    const user = await register(server);
+    const here = await dpopTab(server);
+    const elsewhere = await dpopTab(server); // another browser: its own cookie and key
+    await here.auth.loginWithPassword(user.username, user.password);
+    await elsewhere.auth.loginWithPassword(user.username, user.password);
+    const errors = [];
+    here.auth.on("error", ({ error }) => errors.push(error.code));
+    await here.auth.logout({ everywhere: true });
+    const all = here.wire.filter((w) => w.path === "/auth/logout-all");
+    assert.equal(all.at(-1).status, 200, `logout-all answered ${all.map((w) => w.status)}`);
+    assert.equal(all.at(-1).authorization, "DPoP");
+    assert.ok(all.at(-1).proof.claims.ath, "bound to the access token");
+    assert.deepEqual(errors, []);
+    await sleep(elsewhere.auth.session().expiresIn * 1000 + 50);
+    await assert.rejects(elsewhere.auth.getAccessToken(), (e) => e.code === "invalid_grant");
+  });
+
   test("the redirect flow: dpop_jkt on /authorize binds the code; the exchange proves that key", async () => {
     const user = await register(server);
     const { auth, browser, navigations, wire } = await dpopTab(server);
