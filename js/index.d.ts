@@ -46,6 +46,8 @@ export interface InitOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** An already compiled module. */
   wasmModule?: WebAssembly.Module;
+  /** Deadline for fetching and compiling the .wasm, in seconds; default 30 (0 < s <= 600). */
+  timeoutSeconds?: number;
 }
 
 /** The loaded wasm module; memoised, so every call returns the same promise's value. */

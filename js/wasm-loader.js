@@ -34,7 +34,9 @@ function instantiate(factory, defaultWasmUrl, label, options) {
       // new URL("x.wasm", import.meta.url) itself, which throws where a bundle has no import.meta.
       locateFile: (file) => file,
       instantiateWasm(imports, receiveInstance) {
-        loadInstance(defaultWasmUrl, label, options, imports).then((instance) => receiveInstance(instance), reject);
+        // receiveInstance runs the glue's start-up, which throws on a wasm of another build:
+        // that rejects init() too, rather than being nobody's rejection and leaving it pending.
+        loadInstance(defaultWasmUrl, label, options, imports).then((instance) => receiveInstance(instance)).catch(reject);
         return {}; // exports arrive asynchronously through receiveInstance
       },
       onAbort(what) {
@@ -44,12 +46,17 @@ function instantiate(factory, defaultWasmUrl, label, options) {
   });
 }
 
-async function loadInstance(defaultWasmUrl, label, { wasmUrl, wasmBinary, wasmModule }, imports) {
+// A server that accepts and never answers must not leave init() waiting (browsers wait
+// minutes, Node 300 s): the download and compile of the .wasm have a deadline of their own.
+const DEFAULT_WASM_TIMEOUT_S = 30;
+
+async function loadInstance(defaultWasmUrl, label, { wasmUrl, wasmBinary, wasmModule, timeoutSeconds }, imports) {
   if (wasmModule) return WebAssembly.instantiate(wasmModule, imports);
   if (wasmBinary) return WebAssembly.instantiate(await WebAssembly.compile(wasmBinary), imports);
+  const timeoutMs = wasmDeadline(timeoutSeconds, label);
   const url = wasmUrl === undefined ? outsideViteDepsCache(defaultWasmUrl()) : resolveWasmUrl(wasmUrl, label);
   try {
-    return await WebAssembly.instantiate(await compileFrom(url), imports);
+    return await WebAssembly.instantiate(await compileFrom(url, timeoutMs), imports);
   } catch (error) {
     throw new AuthError("wasm_load_failed", `${label}: could not load ${url}: ${error?.message ?? error}${hintFor(url, error)}`, { cause: error });
   }
@@ -78,21 +85,34 @@ export function outsideViteDepsCache(url) {
   return match ? new URL(`${match[1]}authwasm/${match[2]}`, url) : url;
 }
 
-async function compileFrom(url) {
+function wasmDeadline(timeoutSeconds = DEFAULT_WASM_TIMEOUT_S, label) {
+  if (typeof timeoutSeconds !== "number" || !(timeoutSeconds > 0) || timeoutSeconds > 600) {
+    throw new AuthError("invalid_argument", `${label}: init({ timeoutSeconds }) must be a number, 0 < s <= 600`);
+  }
+  return Math.ceil(timeoutSeconds * 1000);
+}
+
+async function compileFrom(url, timeoutMs) {
   if (url.protocol === "file:") {
     // Hidden from bundlers: this branch only runs in Node (and Deno/Bun).
     const fsModule = "node:fs/promises";
     const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule);
     return WebAssembly.compile(await readFile(url));
   }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET answered ${response.status}`);
-  const type = response.headers.get("content-type") ?? "";
-  if (/^text\/html\b/i.test(type)) throw new Error("GET answered an HTML page, not WebAssembly");
-  if (WebAssembly.compileStreaming && /^application\/wasm\b/i.test(type)) {
-    return WebAssembly.compileStreaming(response);
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await fetch(url, { signal });
+    if (!response.ok) throw new Error(`GET answered ${response.status}`);
+    const type = response.headers.get("content-type") ?? "";
+    if (/^text\/html\b/i.test(type)) throw new Error("GET answered an HTML page, not WebAssembly");
+    if (WebAssembly.compileStreaming && /^application\/wasm\b/i.test(type)) {
+      return await WebAssembly.compileStreaming(response);
+    }
+    return await WebAssembly.compile(await response.arrayBuffer());
+  } catch (error) {
+    if (signal.aborted) throw new Error(`GET did not finish within ${timeoutMs} ms`, { cause: error });
+    throw error;
   }
-  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 // What to do about the two failures a working app meets when deployed (README "Your toolchain").

@@ -49,6 +49,25 @@ test("a wasmUrl served as application/wasm loads, as a string or a URL; so does 
   }
 });
 
+test("a wasmUrl whose server accepts and never answers fails at the deadline, naming the URL", async () => {
+  const silent = createServer(() => {}); // accepts, reads the request, never answers
+  await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${silent.address().port}/authwasm.wasm`;
+  try {
+    const started = performance.now();
+    await assert.rejects(freshLoader()({ wasmUrl: url, timeoutSeconds: 0.5 }), (error) => {
+      assert.equal(error.code, "wasm_load_failed");
+      assert.match(error.message, new RegExp(`could not load ${url}: GET did not finish within 500 ms`));
+      return true;
+    });
+    assert.ok(performance.now() - started < 5000);
+    await assert.rejects(freshLoader()({ wasmUrl: url, timeoutSeconds: 0 }), (e) => e.code === "invalid_argument");
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+  }
+});
+
 test("a wasmUrl that answers 404 names the URL and the status", async () => {
   const url = `${wasmServer.url}/missing.wasm`;
   await loadFails(url, new RegExp(`^authwasm: could not load ${url}: GET answered 404\\. The file is not served there`));
@@ -74,7 +93,8 @@ test("a wasmUrl that is not a URL, or is relative with no page to resolve it aga
 
 test("a file that is not this module's wasm fails to load, typed", async () => {
   const url = `${wasmServer.url}/authwasm-verify.wasm`;
-  await loadFails(url, new RegExp(`^authwasm: could not load ${url}: .*Import`));
+  // The verifier's module links no Embind: either its imports or the glue's start-up refuses it.
+  await loadFails(url, /^authwasm: could not load /);
 });
 
 test("a failed load can be retried with the same loader", async () => {
