@@ -181,3 +181,19 @@ TEST(DpopSession, OneNonceRetryAndOneRefreshRetryNeverALoop) {
             "invalid_dpop_proof");
   EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 0}})["freshness"], "fresh");
 }
+
+// RFC 9449 §5 + oidc-provider: a DPoP-bound refresh token of a public client may come back
+// unrotated (no refresh_token in the answer, until 70 % of its life): the one held is kept.
+TEST(DpopSession, AnUnrotatedBoundRefreshTokenIsKept) {
+  const auto h = *get_int(call_ok("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
+                                                          {"refresh", "memory"}, {"dpop", true}}}}), "handle");
+  call_ok("setDpopKey", {{"handle", h}, {"jwk", kRfcKey.to_json()}});
+  call_ok("acceptLoginResponse", {{"handle", h}, {"mono", 0}, {"response",
+          answer(200, R"({"access_token":"at1","token_type":"DPoP","expires_in":60,"refresh_token":"rt-bound"})")}});
+  call_ok("beginRefresh", {{"handle", h}});
+  call_ok("finishRefresh", {{"handle", h}, {"mono", 1}, {"response",
+          answer(200, R"({"access_token":"at2","token_type":"DPoP","expires_in":60})")}});
+  const std::string body = call_ok("beginRefresh", {{"handle", h}})["request"]["body"];
+  EXPECT_NE(body.find("refresh_token=rt-bound"), std::string::npos) << body;
+  EXPECT_EQ(call_ok("authorization", {{"handle", h}, {"mono", 2}})["header"], "DPoP at2");
+}
