@@ -14,15 +14,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <typeinfo>
 
 using namespace emscripten::internal;
 
 extern "C" {
 
-// embind.js asks for a type's name when it reports an unbound type (as libembind does without
-// its demangler): the mangled name, freed by the caller.
-EMSCRIPTEN_KEEPALIVE const char* __getTypeName(const std::type_info* type) { return strdup(type->name()); }
+// embind.js asks for a type's name when it reports an unbound type, and frees it. The module is
+// built with -fno-rtti (EMSCRIPTEN_HAS_UNBOUND_TYPE_NAMES=0), where a type's ID is the address
+// of a static, not a std::type_info: there is no name to give.
+EMSCRIPTEN_KEEPALIVE const char* __getTypeName(const void*) { return strdup("(type without RTTI)"); }
 
 // bindings/authwasm_bindings.cpp: std::string call(std::string, std::string) and
 // std::string freshAuthorization(double, double).
