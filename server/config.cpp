@@ -125,6 +125,11 @@ struct Parser {
     } else if (name == "threads") {
       if (!number("--threads", value, 2, 1024, n)) return false;
       c.threads = int(n);
+    } else if (name == "request-deadline") {
+      if (!number("--request-deadline", value, 0, 3600, c.request_deadline)) return false;
+    } else if (name == "max-connections-per-ip") {
+      if (!number("--max-connections-per-ip", value, 0, 1000000, n)) return false;
+      c.max_connections_per_ip = int(n);
     } else if (name == "cleanup-interval") {
       if (!number("--cleanup-interval", value, 1, 86400, c.cleanup_interval)) return false;
     } else if (name == "dpop") {
@@ -156,6 +161,7 @@ const char* const kEnv[][2] = {
     {"AUTHWASM_GRACE", "grace"},         {"AUTHWASM_KEY_FILE", "key-file"},
     {"AUTHWASM_STATIC_DIR", "static-dir"}, {"AUTHWASM_DPOP", "dpop"},
     {"AUTHWASM_DPOP_NONCE", "dpop-nonce"},
+    {"AUTHWASM_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
 };
 
 }  // namespace
@@ -182,6 +188,9 @@ std::string usage() {
   --login-per-minute N   login attempts per (username, IP) refill rate             [10]
   --register-burst N     registrations per IP: burst and per-minute refill          [50]
   --threads N            HTTP worker threads                                       [64]
+  --request-deadline S   a request's head and body must arrive within S seconds, 0 = none [10]
+  --max-connections-per-ip N  connections served at once per client address; more wait
+                         without a thread (0 = no cap, e.g. behind a reverse proxy)  [16]
   --cleanup-interval S   purge expired rows every S seconds                        [60]
   --dpop MODE            DPoP (RFC 9449): off, allowed or required                 [allowed]
   --dpop-nonce on|off    require server nonces in DPoP proofs                      [on]
@@ -194,7 +203,8 @@ std::string usage() {
 Environment: AUTHWASM_PORT, AUTHWASM_BIND, AUTHWASM_DATA_DIR, AUTHWASM_ISSUER,
   AUTHWASM_ALLOWED_ORIGINS, AUTHWASM_CLIENT_ID, AUTHWASM_REDIRECT_URIS (comma-separated lists),
   AUTHWASM_ACCESS_TTL, AUTHWASM_REFRESH_TTL, AUTHWASM_GRACE, AUTHWASM_KEY_FILE,
-  AUTHWASM_STATIC_DIR, AUTHWASM_DPOP, AUTHWASM_DPOP_NONCE. Flags override the environment.
+  AUTHWASM_STATIC_DIR, AUTHWASM_DPOP, AUTHWASM_DPOP_NONCE, AUTHWASM_MAX_CONNECTIONS_PER_IP.
+  Flags override the environment.
 )";
 }
 

@@ -43,6 +43,11 @@ struct Config {
   // HTTP worker threads. cpp-httplib holds one per open keep-alive connection, and a browser
   // keeps up to 6 open per origin: 16 served fewer than 3 busy browsers at once.
   int threads = 64;
+  // Slow clients (server/listener.hpp): a request's head and body must arrive within this many
+  // seconds of its first byte (0: no deadline), and one client address has at most this many
+  // connections served at once (0: no cap; set 0 behind a reverse proxy).
+  int64_t request_deadline = 10;
+  int max_connections_per_ip = 16;
   int64_t cleanup_interval = 60;         // seconds between purges of expired rows
   std::size_t max_body = 16 * 1024;
   DpopMode dpop = DpopMode::allowed;

@@ -109,7 +109,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  HttpServer server;
+  ConnectionLimits limits;
+  limits.request_deadline_ms = config.request_deadline * 1000;
+  limits.per_address = config.max_connections_per_ip;
+  HttpServer server(limits);
   const int threads = config.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
   server.set_payload_max_length(config.max_body);
@@ -185,6 +188,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   const bool listened = server.listen_after_bind();
   listen_returned = true;
+  server.close_parked_connections();
 
   // Shutdown: stop the cleanup thread, make sure the signal thread ends, close the store
   // (which checkpoints the WAL). Every committed transaction is already durable.
