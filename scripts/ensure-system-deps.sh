@@ -8,6 +8,7 @@ packages=(
   libssl-dev nlohmann-json3-dev libgtest-dev    # core deps (native) + unit tests
   libcpp-httplib-dev libsqlite3-dev libargon2-dev  # reference server
   sqlite3                                       # tests/server: schema-upgrade tests edit a database
+  postgresql libpq-dev                          # server: the shared PostgreSQL store and its tests (issue 15)
   chromium                                      # browser tests (driven by playwright-core)
   firefox-esr                                   # browser tests in a second engine (puppeteer-core, WebDriver BiDi)
   brotli gzip                                   # bench/size

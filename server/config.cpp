@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "store.hpp"
+
 namespace authwasm::server {
 namespace {
 
@@ -86,6 +88,8 @@ struct Parser {
       c.bind = value;
     } else if (name == "data-dir") {
       c.data_dir = value;
+    } else if (name == "store") {
+      c.store = value;
     } else if (name == "issuer") {
       c.issuer = value;
     } else if (name == "allowed-origin") {
@@ -162,6 +166,7 @@ const char* const kEnv[][2] = {
     {"AUTHWASM_STATIC_DIR", "static-dir"}, {"AUTHWASM_DPOP", "dpop"},
     {"AUTHWASM_DPOP_NONCE", "dpop-nonce"},
     {"AUTHWASM_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
+    {"AUTHWASM_STORE", "store"},
 };
 
 }  // namespace
@@ -171,6 +176,7 @@ std::string usage() {
   --port N               TCP port (0 = ephemeral; the first stdout line names it)   [8080]
   --bind ADDR            listen address                                            [127.0.0.1]
   --data-dir DIR         SQLite database and signing key                           [./authwasm-data]
+  --store SPEC           sqlite:PATH                         [sqlite:DATA_DIR/authwasm.sqlite3]
   --issuer URL           issuer identifier                                         [http://BIND:PORT]
   --allowed-origin O     SPA origin allowed for CORS and cookie endpoints (repeatable;
                          the issuer's own origin is always allowed)
@@ -203,8 +209,8 @@ std::string usage() {
 Environment: AUTHWASM_PORT, AUTHWASM_BIND, AUTHWASM_DATA_DIR, AUTHWASM_ISSUER,
   AUTHWASM_ALLOWED_ORIGINS, AUTHWASM_CLIENT_ID, AUTHWASM_REDIRECT_URIS (comma-separated lists),
   AUTHWASM_ACCESS_TTL, AUTHWASM_REFRESH_TTL, AUTHWASM_GRACE, AUTHWASM_KEY_FILE,
-  AUTHWASM_STATIC_DIR, AUTHWASM_DPOP, AUTHWASM_DPOP_NONCE, AUTHWASM_MAX_CONNECTIONS_PER_IP.
-  Flags override the environment.
+  AUTHWASM_STATIC_DIR, AUTHWASM_DPOP, AUTHWASM_DPOP_NONCE, AUTHWASM_MAX_CONNECTIONS_PER_IP,
+  AUTHWASM_STORE. Flags override the environment.
 )";
 }
 
@@ -309,6 +315,7 @@ std::string finalize_config(Config& c, int actual_port) {
   }
   c.allowed_origins.push_back(c.issuer_origin());
   if (c.data_dir.empty()) return "--data-dir must not be empty";
+  if (const std::string store_error = check_store_spec(c.store); !store_error.empty()) return store_error;
   if (c.grace >= c.refresh_ttl) return "--grace must be shorter than --refresh-ttl";
   return "";
 }

@@ -20,6 +20,7 @@ struct Config {
   std::string bind = "127.0.0.1";
   int port = 8080;                       // 0: ephemeral
   std::string data_dir = "./authwasm-data";
+  std::string store;                     // --store: "sqlite:PATH"; empty: DATA_DIR/authwasm.sqlite3
   std::string issuer;                    // empty: http://BIND:PORT once the port is known
   std::vector<std::string> allowed_origins;
   std::vector<Client> clients;

@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
   const std::string key_path = config.key_file.empty() ? config.data_dir + "/signing-key.pem" : config.key_file;
   app.key = SigningKey::load_or_create(key_path, error);
   if (!app.key) return fail(1, error);
-  app.store = Store::open(config.data_dir + "/authwasm.sqlite3", error);
+  app.store = open_store(config.store, config.data_dir, error);
   if (!app.store) return fail(1, error);
   app.tokens = std::make_unique<TokenIssuer>(config, *app.key);
   app.limiter = std::make_unique<RateLimiter>(config.login_burst, config.login_per_minute);

@@ -1,20 +1,14 @@
-// Persistent state in SQLite (WAL): users, refresh-token families, authorization codes and
-// browser login sessions. Every secret (refresh token, code, session id) is stored only as
-// its SHA-256 hash, so a copy of the database gives an attacker nothing to present.
-// One connection behind a mutex: SQLite serialises writers anyway, and each operation below
-// is one short transaction.
+// Persistent state: users, refresh-token families, authorization codes and browser login
+// sessions, behind one interface so routes do not care which store holds them. Every secret
+// (refresh token, code, session id) is stored only as its SHA-256 hash, so a copy of the
+// database gives an attacker nothing to present.
 // Time: every `now_ms`, lifetime (`*_ttl_ms`, `grace_ms`) and stored instant is in
 // milliseconds (clock.hpp); only `auth_time` is whole seconds, since it becomes the OIDC claim.
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace authwasm::server {
 
@@ -62,65 +56,49 @@ struct AuthCode {
 
 enum class CodeStatus { ok, unknown, expired, reused, failed };
 
+// What routes need from persistent state, whatever holds it (server/README.md "Stores").
+// Implementations: SqliteStore (store_sqlite.hpp). Every operation is one transaction.
 class Store {
  public:
-  static std::unique_ptr<Store> open(const std::string& path, std::string& error);
-  ~Store();
+  virtual ~Store() = default;
 
   // Users.
   enum class CreateUser { created, exists, failed };
-  CreateUser create_user(const std::string& username, const std::string& password_hash, int64_t now_ms,
-                         User& out);
-  std::optional<User> user_by_name(const std::string& username);
-  std::optional<User> user_by_sub(const std::string& sub);
-  std::optional<User> user_by_id(int64_t id);
+  virtual CreateUser create_user(const std::string& username, const std::string& password_hash, int64_t now_ms,
+                         User& out) = 0;
+  virtual std::optional<User> user_by_name(const std::string& username) = 0;
+  virtual std::optional<User> user_by_sub(const std::string& sub) = 0;
+  virtual std::optional<User> user_by_id(int64_t id) = 0;
 
   // Refresh-token families.
-  std::optional<RefreshResult> start_family(const User& user, const std::string& client_id,
+  virtual std::optional<RefreshResult> start_family(const User& user, const std::string& client_id,
                                             const std::string& scope, int64_t auth_time,
                                             int64_t now_ms, int64_t refresh_ttl_ms,
-                                            const std::string& dpop_jkt = "");
+                                            const std::string& dpop_jkt = "") = 0;
   // The grace window is [rotation, rotation + grace_ms): grace_ms == 0 makes any
   // re-presentation of a rotated token reuse. `dpop_jkt` is the thumbprint of the request's
   // verified DPoP proof ("" without one): a bound family needs the same key; an unbound
   // family is bound by its first refresh with a proof (server/README.md "DPoP").
-  RefreshResult refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms,
-                        const std::string& dpop_jkt = "");
+  virtual RefreshResult refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms,
+                        const std::string& dpop_jkt = "") = 0;
   // Revokes the family `token` belongs to; returns false if the token is unknown.
-  bool revoke_family_of_token(const std::string& token, int64_t now_ms);
+  virtual bool revoke_family_of_token(const std::string& token, int64_t now_ms) = 0;
   // Revokes every family and login session of the user; returns the number of families.
-  int revoke_user(const std::string& sub, int64_t now_ms);
+  virtual int revoke_user(const std::string& sub, int64_t now_ms) = 0;
 
   // Authorization codes (RFC 6749 §4.1.2): single use, short-lived.
-  std::optional<std::string> put_code(const AuthCode& code, int64_t now_ms, int64_t ttl_ms);
+  virtual std::optional<std::string> put_code(const AuthCode& code, int64_t now_ms, int64_t ttl_ms) = 0;
   // Marks the code used. A second use revokes the family it produced (RFC 6749 §4.1.2).
-  CodeStatus take_code(const std::string& code, int64_t now_ms, AuthCode& out);
-  void bind_code_family(const std::string& code, const std::string& sid);
+  virtual CodeStatus take_code(const std::string& code, int64_t now_ms, AuthCode& out) = 0;
+  virtual void bind_code_family(const std::string& code, const std::string& sid) = 0;
 
   // Browser login sessions (cookie on /authorize).
-  std::optional<std::string> create_login_session(int64_t user_id, int64_t auth_time, int64_t now_ms,
-                                                  int64_t ttl_ms);
-  std::optional<User> login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time);
+  virtual std::optional<std::string> create_login_session(int64_t user_id, int64_t auth_time, int64_t now_ms,
+                                                  int64_t ttl_ms) = 0;
+  virtual std::optional<User> login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time) = 0;
 
   // Deletes expired and revoked rows; returns the number of rows removed.
-  int cleanup(int64_t now_ms);
-
- private:
-  Store() = default;
-  sqlite3_stmt* stmt(const char* sql);
-  bool exec(const char* sql);
-  // Creates or upgrades the schema to kSchemaVersion (PRAGMA user_version).
-  bool migrate(std::string& error);
-  bool add_dpop_columns();  // schema version 2, where a table lacks them
-  std::optional<User> user_where(const char* sql, const std::string& arg);
-  std::optional<User> user_by_id_locked(int64_t id);
-  bool insert_token(const std::string& hash, const std::string& sid, int64_t user_id, int64_t gen,
-                    int64_t now_ms, int64_t expires_at_ms);
-  void revoke_family_locked(const std::string& sid, int64_t now_ms);
-
-  std::mutex mutex_;
-  sqlite3* db_ = nullptr;
-  std::unordered_map<const char*, sqlite3_stmt*> statements_;
+  virtual int cleanup(int64_t now_ms) = 0;
 };
 
 // 256 random bits, base64url (43 characters): refresh tokens, codes, session ids.
@@ -129,5 +107,11 @@ std::optional<std::string> new_secret();
 std::string secret_hash(const std::string& secret);
 // Shape check before hashing anything a client sent.
 bool looks_like_secret(const std::string& s);
+
+// Opens the store `spec` names (--store): "sqlite:PATH", or "" for DATA_DIR/authwasm.sqlite3.
+// Creates or upgrades its schema; on failure returns nullptr and says why in `error`.
+std::unique_ptr<Store> open_store(const std::string& spec, const std::string& data_dir, std::string& error);
+// "" when `spec` is a store this build can open, else why not (a configuration error).
+std::string check_store_spec(const std::string& spec);
 
 }  // namespace authwasm::server

@@ -1,0 +1,546 @@
+#include "store_sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <cstdio>
+
+#include "base64url.hpp"
+#include "random.hpp"
+#include "sha256.hpp"
+
+namespace authwasm::server {
+namespace {
+
+// Schema version, kept in PRAGMA user_version. 0: an empty database, or one written by the
+// first servers, which stored whole seconds and set no version. 1: every *_at column holds
+// Unix milliseconds, except auth_time (seconds: it is copied into the OIDC auth_time claim).
+// 2: families.dpop_jkt and auth_codes.dpop_jkt (RFC 9449 §5, §10), '' when unbound.
+constexpr int kSchemaVersion = 2;
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS users (
+  id INTEGER PRIMARY KEY,
+  sub TEXT NOT NULL UNIQUE,
+  username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+-- One row per login; `gen` counts rotations and `rotated_at` is when the family last moved to
+-- a new generation (the start of the grace window, server/README.md).
+CREATE TABLE IF NOT EXISTS families (
+  sid TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  auth_time INTEGER NOT NULL,
+  gen INTEGER NOT NULL DEFAULT 0,
+  rotated_at INTEGER,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  dpop_jkt TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS families_user ON families(user_id);
+-- Refresh tokens by SHA-256 hash only, with family, user, expiry and successor.
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  hash BLOB PRIMARY KEY,
+  sid TEXT NOT NULL REFERENCES families(sid) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL,
+  gen INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  successor BLOB,
+  rotated_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refresh_tokens_sid ON refresh_tokens(sid);
+CREATE INDEX IF NOT EXISTS refresh_tokens_expiry ON refresh_tokens(expires_at);
+CREATE TABLE IF NOT EXISTS auth_codes (
+  hash BLOB PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  code_challenge TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  user_id INTEGER NOT NULL,
+  auth_time INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER,
+  sid TEXT,
+  dpop_jkt TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS login_sessions (
+  hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  auth_time INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)";
+
+// From the seconds-era schema (version 0 with tables): accounts are kept, everything
+// time-bound is dropped rather than converted, so every user simply logs in again.
+constexpr const char* kUpgradeFromSeconds = R"(
+DELETE FROM login_sessions;
+DELETE FROM auth_codes;
+DELETE FROM refresh_tokens;
+DELETE FROM families;
+UPDATE users SET created_at = created_at * 1000;
+)";
+
+// To version 2, from 1 or the seconds era: the DPoP key columns, added where missing. Sessions,
+// codes and tokens are kept; they are unbound (Bearer), as they were issued.
+constexpr const char* const kDpopColumns[][2] = {
+    {"families", "ALTER TABLE families ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT ''"},
+    {"auth_codes", "ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT ''"},
+};
+
+// Binding and reading helpers; statements are cached and reset after each use.
+struct Use {
+  sqlite3_stmt* s;
+  explicit Use(sqlite3_stmt* st) : s(st) {}
+  ~Use() {
+    if (s) {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  }
+  Use& text(int i, const std::string& v) {
+    sqlite3_bind_text(s, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Use& blob(int i, const std::string& v) {
+    sqlite3_bind_blob(s, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Use& num(int i, int64_t v) {
+    sqlite3_bind_int64(s, i, v);
+    return *this;
+  }
+  bool row() { return s && sqlite3_step(s) == SQLITE_ROW; }
+  bool done() { return s && sqlite3_step(s) == SQLITE_DONE; }
+  int step() { return s ? sqlite3_step(s) : SQLITE_ERROR; }
+  int64_t col_int(int i) { return sqlite3_column_int64(s, i); }
+  bool col_null(int i) { return sqlite3_column_type(s, i) == SQLITE_NULL; }
+  std::string col_text(int i) {
+    const auto* p = sqlite3_column_text(s, i);
+    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(s, i))) : "";
+  }
+};
+
+// A transaction that rolls back unless committed.
+struct Tx {
+  sqlite3* db;
+  bool open;
+  explicit Tx(sqlite3* d) : db(d), open(sqlite3_exec(d, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {}
+  bool commit() {
+    if (!open) return false;
+    open = false;
+    return sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  ~Tx() {
+    if (open) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::string& error) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore());
+  if (sqlite3_open_v2(path.c_str(), &store->db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    error = "cannot open database " + path + ": " +
+            (store->db_ ? sqlite3_errmsg(store->db_) : "out of memory");
+    return nullptr;
+  }
+  // WAL: readers never block the writer. synchronous=NORMAL in WAL mode loses no committed
+  // transaction on a process crash (only on power loss); a clean shutdown checkpoints.
+  if (!store->exec("PRAGMA journal_mode=WAL") || !store->exec("PRAGMA synchronous=NORMAL") ||
+      !store->exec("PRAGMA foreign_keys=ON") || !store->exec("PRAGMA busy_timeout=5000")) {
+    error = "cannot initialise database " + path + ": " + sqlite3_errmsg(store->db_);
+    return nullptr;
+  }
+  if (!store->migrate(error)) {
+    error = "database " + path + ": " + error;
+    return nullptr;
+  }
+  return store;
+}
+
+bool SqliteStore::migrate(std::string& error) {
+  Tx tx(db_);
+  int version = -1;
+  bool has_tables = false;
+  {
+    Use v(stmt("PRAGMA user_version"));
+    if (v.row()) version = int(v.col_int(0));
+    Use t(stmt("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"));
+    has_tables = t.row();
+  }
+  if (!tx.open || version < 0) {
+    error = std::string("cannot read the schema version: ") + sqlite3_errmsg(db_);
+    return false;
+  }
+  if (version > kSchemaVersion) {
+    error = "schema version " + std::to_string(version) + " is newer than this server's (" +
+            std::to_string(kSchemaVersion) + ")";
+    return false;
+  }
+  const std::string set_version = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+  if (!exec(kSchema) || (version == 0 && has_tables && !exec(kUpgradeFromSeconds)) ||
+      (version < 2 && !add_dpop_columns()) ||
+      !exec(set_version.c_str()) || !tx.commit()) {
+    error = std::string("cannot initialise the schema: ") + sqlite3_errmsg(db_);
+    return false;
+  }
+  return true;
+}
+
+bool SqliteStore::add_dpop_columns() {
+  for (const auto& [table, alter] : kDpopColumns) {
+    const std::string probe = std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = 'dpop_jkt'";
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, probe.c_str(), -1, &s, nullptr) != SQLITE_OK) return false;
+    const bool present = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    if (!present && !exec(alter)) return false;
+  }
+  return true;
+}
+
+SqliteStore::~SqliteStore() {
+  for (auto& entry : statements_) sqlite3_finalize(entry.second);
+  if (db_) {
+    sqlite3_exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+  }
+}
+
+bool SqliteStore::exec(const char* sql) {
+  return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+sqlite3_stmt* SqliteStore::stmt(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+    std::fprintf(stderr, "authwasm-server: SQL prepare failed: %s\n", sqlite3_errmsg(db_));
+    return nullptr;
+  }
+  statements_.emplace(sql, s);
+  return s;
+}
+
+// ---------------------------------------------------------------- users
+
+Store::CreateUser SqliteStore::create_user(const std::string& username, const std::string& password_hash,
+                                     int64_t now_ms, User& out) {
+  auto sub = random_bytes(16);
+  if (!sub) return CreateUser::failed;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Use q(stmt("INSERT INTO users(sub, username, password_hash, created_at) VALUES(?,?,?,?)"));
+  q.text(1, base64url_encode(sub.value())).text(2, username).text(3, password_hash).num(4, now_ms);
+  const int rc = q.step();
+  if (rc == SQLITE_CONSTRAINT) return CreateUser::exists;
+  if (rc != SQLITE_DONE) return CreateUser::failed;
+  out = User{sqlite3_last_insert_rowid(db_), base64url_encode(sub.value()), username, password_hash};
+  return CreateUser::created;
+}
+
+std::optional<User> SqliteStore::user_where(const char* sql, const std::string& arg) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Use q(stmt(sql));
+  q.text(1, arg);
+  if (!q.row()) return std::nullopt;
+  return User{q.col_int(0), q.col_text(1), q.col_text(2), q.col_text(3)};
+}
+
+std::optional<User> SqliteStore::user_by_name(const std::string& username) {
+  return user_where("SELECT id, sub, username, password_hash FROM users WHERE username = ?", username);
+}
+
+std::optional<User> SqliteStore::user_by_sub(const std::string& sub) {
+  return user_where("SELECT id, sub, username, password_hash FROM users WHERE sub = ?", sub);
+}
+
+std::optional<User> SqliteStore::user_by_id(int64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return user_by_id_locked(id);
+}
+
+std::optional<User> SqliteStore::user_by_id_locked(int64_t id) {
+  Use q(stmt("SELECT id, sub, username, password_hash FROM users WHERE id = ?"));
+  q.num(1, id);
+  if (!q.row()) return std::nullopt;
+  return User{q.col_int(0), q.col_text(1), q.col_text(2), q.col_text(3)};
+}
+
+// ---------------------------------------------------------------- refresh tokens
+
+bool SqliteStore::insert_token(const std::string& hash, const std::string& sid, int64_t user_id, int64_t gen,
+                         int64_t now_ms, int64_t expires_at_ms) {
+  Use q(stmt("INSERT INTO refresh_tokens(hash, sid, user_id, gen, created_at, expires_at) VALUES(?,?,?,?,?,?)"));
+  return q.blob(1, hash).text(2, sid).num(3, user_id).num(4, gen).num(5, now_ms).num(6, expires_at_ms).done();
+}
+
+std::optional<RefreshResult> SqliteStore::start_family(const User& user, const std::string& client_id,
+                                                 const std::string& scope, int64_t auth_time,
+                                                 int64_t now_ms, int64_t refresh_ttl_ms,
+                                                 const std::string& dpop_jkt) {
+  auto sid = new_secret();
+  auto token = new_secret();
+  if (!sid || !token) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Tx tx(db_);
+  Use q(stmt("INSERT INTO families(sid, user_id, client_id, scope, auth_time, gen, created_at, dpop_jkt)"
+             " VALUES(?,?,?,?,?,0,?,?)"));
+  q.text(1, *sid).num(2, user.id).text(3, client_id).text(4, scope).num(5, auth_time).num(6, now_ms);
+  if (!q.text(7, dpop_jkt).done() ||
+      !insert_token(secret_hash(*token), *sid, user.id, 0, now_ms, now_ms + refresh_ttl_ms) || !tx.commit()) {
+    return std::nullopt;
+  }
+  RefreshResult r;
+  r.status = RefreshStatus::rotated;
+  r.token = *token;
+  r.family = Family{*sid, user.id, user.sub, client_id, scope, auth_time, dpop_jkt};
+  return r;
+}
+
+void SqliteStore::revoke_family_locked(const std::string& sid, int64_t now_ms) {
+  Use q(stmt("UPDATE families SET revoked_at = ? WHERE sid = ? AND revoked_at IS NULL"));
+  q.num(1, now_ms).text(2, sid).done();
+}
+
+// Rotation with reuse detection (RFC 9700 §4.14.2) and a grace window; the rules and their
+// reasons are in server/README.md ("Refresh-token rotation").
+RefreshResult SqliteStore::refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms,
+                             const std::string& dpop_jkt) {
+  RefreshResult r;
+  if (!looks_like_secret(token)) {
+    r.status = RefreshStatus::unknown;
+    return r;
+  }
+  auto next = new_secret();
+  if (!next) return r;
+  const std::string hash = secret_hash(token);
+  const std::string next_hash = secret_hash(*next);
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  Tx tx(db_);
+  if (!tx.open) return r;
+  int64_t token_gen = 0, token_expires = 0, family_gen = 0, family_rotated = 0;
+  bool revoked = false;
+  {
+    Use q(stmt("SELECT t.gen, t.expires_at, f.sid, f.user_id, f.client_id, f.scope, f.auth_time, f.gen,"
+               " f.rotated_at, f.revoked_at, f.dpop_jkt FROM refresh_tokens t JOIN families f ON f.sid = t.sid"
+               " WHERE t.hash = ?"));
+    q.blob(1, hash);
+    if (!q.row()) {
+      r.status = RefreshStatus::unknown;
+      return r;
+    }
+    token_gen = q.col_int(0);
+    token_expires = q.col_int(1);
+    r.family.sid = q.col_text(2);
+    r.family.user_id = q.col_int(3);
+    r.family.client_id = q.col_text(4);
+    r.family.scope = q.col_text(5);
+    r.family.auth_time = q.col_int(6);
+    family_gen = q.col_int(7);
+    family_rotated = q.col_null(8) ? 0 : q.col_int(8);
+    revoked = !q.col_null(9);
+    r.family.dpop_jkt = q.col_text(10);
+  }
+  if (revoked) {
+    r.status = RefreshStatus::revoked;
+    return r;
+  }
+  if (token_expires <= now_ms) {
+    r.status = RefreshStatus::expired;
+    return r;
+  }
+  auto user = user_by_id_locked(r.family.user_id);
+  if (!user) {
+    r.status = RefreshStatus::revoked;
+    return r;
+  }
+  r.family.sub = user->sub;
+
+  // RFC 9449 §5: a bound family is refreshed only with a proof of its key. Another key is
+  // someone else holding the cookie: revoke. No proof at all is refused and changes nothing.
+  if (!r.family.dpop_jkt.empty() && dpop_jkt.empty()) {
+    r.status = RefreshStatus::dpop_proof_missing;
+    return r;
+  }
+  if (!r.family.dpop_jkt.empty() && dpop_jkt != r.family.dpop_jkt) {
+    revoke_family_locked(r.family.sid, now_ms);
+    r.status = tx.commit() ? RefreshStatus::dpop_key_mismatch : RefreshStatus::failed;
+    return r;
+  }
+  if (r.family.dpop_jkt.empty() && !dpop_jkt.empty()) {
+    // An unbound (Bearer) family is bound by its first refresh with a proof.
+    Use b(stmt("UPDATE families SET dpop_jkt = ? WHERE sid = ?"));
+    if (!b.text(1, dpop_jkt).text(2, r.family.sid).done()) return r;
+    r.family.dpop_jkt = dpop_jkt;
+  }
+
+  int64_t new_gen = 0;
+  if (token_gen == family_gen) {
+    // The family's current token: rotate, and start the grace window.
+    new_gen = family_gen + 1;
+    Use f(stmt("UPDATE families SET gen = ?, rotated_at = ? WHERE sid = ?"));
+    if (!f.num(1, new_gen).num(2, now_ms).text(3, r.family.sid).done()) return r;
+    r.status = RefreshStatus::rotated;
+  } else if (token_gen == family_gen - 1 && grace_ms > 0 && now_ms - family_rotated < grace_ms) {
+    // The immediate predecessor, inside the half-open window [rotated_at, rotated_at + grace)
+    // (empty for --grace 0, which is strict): the client most likely never received
+    // (or is racing with) the successor. Issue another token of the current generation; the
+    // family does not advance and the window is not extended.
+    new_gen = family_gen;
+    r.status = RefreshStatus::grace_reissued;
+  } else {
+    // Anything older, or the predecessor after the window: treat as theft (RFC 9700 §4.14.2).
+    revoke_family_locked(r.family.sid, now_ms);
+    r.status = tx.commit() ? RefreshStatus::reuse_detected : RefreshStatus::failed;
+    return r;
+  }
+  Use t(stmt("UPDATE refresh_tokens SET successor = ?, rotated_at = ? WHERE hash = ?"));
+  if (!t.blob(1, next_hash).num(2, now_ms).blob(3, hash).done() ||
+      !insert_token(next_hash, r.family.sid, r.family.user_id, new_gen, now_ms, now_ms + refresh_ttl_ms) ||
+      !tx.commit()) {
+    r.status = RefreshStatus::failed;
+    return r;
+  }
+  r.token = *next;
+  return r;
+}
+
+bool SqliteStore::revoke_family_of_token(const std::string& token, int64_t now_ms) {
+  if (!looks_like_secret(token)) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string sid;
+  {
+    Use q(stmt("SELECT sid FROM refresh_tokens WHERE hash = ?"));
+    q.blob(1, secret_hash(token));
+    if (!q.row()) return false;
+    sid = q.col_text(0);
+  }
+  revoke_family_locked(sid, now_ms);
+  return true;
+}
+
+int SqliteStore::revoke_user(const std::string& sub, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Tx tx(db_);
+  Use q(stmt("UPDATE families SET revoked_at = ? WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users WHERE sub = ?)"));
+  if (!q.num(1, now_ms).text(2, sub).done()) return 0;
+  const int changed = sqlite3_changes(db_);
+  Use s(stmt("DELETE FROM login_sessions WHERE user_id = (SELECT id FROM users WHERE sub = ?)"));
+  s.text(1, sub).done();
+  tx.commit();
+  return changed;
+}
+
+// ---------------------------------------------------------------- authorization codes
+
+std::optional<std::string> SqliteStore::put_code(const AuthCode& c, int64_t now_ms, int64_t ttl_ms) {
+  auto code = new_secret();
+  if (!code) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Use q(stmt("INSERT INTO auth_codes(hash, client_id, redirect_uri, code_challenge, scope, nonce, user_id,"
+             " auth_time, expires_at, dpop_jkt) VALUES(?,?,?,?,?,?,?,?,?,?)"));
+  q.blob(1, secret_hash(*code)).text(2, c.client_id).text(3, c.redirect_uri).text(4, c.code_challenge);
+  q.text(5, c.scope).text(6, c.nonce).num(7, c.user_id).num(8, c.auth_time).num(9, now_ms + ttl_ms);
+  q.text(10, c.dpop_jkt);
+  if (!q.done()) return std::nullopt;
+  return code;
+}
+
+CodeStatus SqliteStore::take_code(const std::string& code, int64_t now_ms, AuthCode& out) {
+  if (!looks_like_secret(code)) return CodeStatus::unknown;
+  const std::string hash = secret_hash(code);
+  std::lock_guard<std::mutex> lock(mutex_);
+  Tx tx(db_);
+  if (!tx.open) return CodeStatus::failed;
+  bool used = false;
+  std::string sid;
+  int64_t expires_at = 0;
+  {
+    Use q(stmt("SELECT client_id, redirect_uri, code_challenge, scope, nonce, user_id, auth_time, expires_at,"
+               " used_at, sid, dpop_jkt FROM auth_codes WHERE hash = ?"));
+    q.blob(1, hash);
+    if (!q.row()) return CodeStatus::unknown;
+    out = AuthCode{q.col_text(0), q.col_text(1), q.col_text(2), q.col_text(3), q.col_text(4),
+                   q.col_int(5), q.col_int(6), q.col_text(10)};
+    expires_at = q.col_int(7);
+    used = !q.col_null(8);
+    sid = q.col_text(9);
+  }
+  if (used) {
+    // RFC 6749 §4.1.2: a code used twice SHOULD revoke the tokens issued from it.
+    if (!sid.empty()) revoke_family_locked(sid, now_ms);
+    tx.commit();
+    return CodeStatus::reused;
+  }
+  Use u(stmt("UPDATE auth_codes SET used_at = ? WHERE hash = ?"));
+  if (!u.num(1, now_ms).blob(2, hash).done() || !tx.commit()) return CodeStatus::failed;
+  return expires_at <= now_ms ? CodeStatus::expired : CodeStatus::ok;
+}
+
+void SqliteStore::bind_code_family(const std::string& code, const std::string& sid) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Use q(stmt("UPDATE auth_codes SET sid = ? WHERE hash = ?"));
+  q.text(1, sid).blob(2, secret_hash(code)).done();
+}
+
+// ---------------------------------------------------------------- login sessions
+
+std::optional<std::string> SqliteStore::create_login_session(int64_t user_id, int64_t auth_time, int64_t now_ms,
+                                                       int64_t ttl_ms) {
+  auto session = new_secret();
+  if (!session) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Use q(stmt("INSERT INTO login_sessions(hash, user_id, auth_time, expires_at) VALUES(?,?,?,?)"));
+  if (!q.blob(1, secret_hash(*session)).num(2, user_id).num(3, auth_time).num(4, now_ms + ttl_ms).done()) {
+    return std::nullopt;
+  }
+  return session;
+}
+
+std::optional<User> SqliteStore::login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time) {
+  if (!looks_like_secret(session)) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t user_id = 0;
+  {
+    Use q(stmt("SELECT user_id, auth_time FROM login_sessions WHERE hash = ? AND expires_at > ?"));
+    q.blob(1, secret_hash(session)).num(2, now_ms);
+    if (!q.row()) return std::nullopt;
+    user_id = q.col_int(0);
+    auth_time = q.col_int(1);
+  }
+  return user_by_id_locked(user_id);
+}
+
+// ---------------------------------------------------------------- maintenance
+
+int SqliteStore::cleanup(int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Tx tx(db_);
+  int removed = 0;
+  // Revoked families go with their tokens (ON DELETE CASCADE): a token of a purged family is
+  // then "unknown", which gets the same 401 invalid_grant as "revoked".
+  const char* const purge[] = {
+      "DELETE FROM refresh_tokens WHERE expires_at <= ?1",
+      "DELETE FROM families WHERE revoked_at IS NOT NULL AND revoked_at <= ?1",
+      "DELETE FROM families WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.sid = families.sid)"
+      " AND created_at <= ?1",
+      "DELETE FROM auth_codes WHERE expires_at <= ?1 - 600000",  // kept 10 min for reuse detection
+      "DELETE FROM login_sessions WHERE expires_at <= ?1",
+  };
+  for (const char* sql : purge) {
+    Use q(stmt(sql));
+    if (q.num(1, now_ms).done()) removed += sqlite3_changes(db_);
+  }
+  tx.commit();
+  return removed;
+}
+
+}  // namespace authwasm::server
