@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-#include "../src/id_token_verifier.hpp"
+#include "jose/id_token_verifier.hpp"
 
 namespace {
 struct Answer {

@@ -1,6 +1,6 @@
 // AuthClient: the I/O around the core. Every decision (what to send, whether an answer is
 // acceptable, when to refresh, whether to retry, what ends a session) is made in C++
-// (src/session.cpp, src/authorize.cpp, src/tokens.cpp); this file runs fetch, storage,
+// (src/session/session.cpp, src/oauth/authorize.cpp, src/oauth/tokens.cpp); this file runs fetch, storage,
 // history and events, and holds no token in a variable beyond the request it is sent with.
 import { init } from "./loader.js";
 import { callCore } from "./core.js";
@@ -131,7 +131,7 @@ class Client {
     }
   }
 
-  // The core builds the proof (src/dpop.cpp); WebCrypto signs it with the non-extractable key.
+  // The core builds the proof (src/jose/dpop.cpp); WebCrypto signs it with the non-extractable key.
   async #proof(method, url, resource) {
     await this.#dpopKey();
     const { signingInput } = this.#call("dpopProofInput", { htm: method, htu: url, resource, wall: this.#io.now() });
@@ -236,7 +236,7 @@ class Client {
   }
 
   // With the opt-in verifier ("authwasm/verify"): the ID token's signature, before the core
-  // checks its claims (src/tokens.cpp).
+  // checks its claims (src/oauth/tokens.cpp).
   async #verifySignature(response) {
     if (!this.#io.verifier) return;
     const { endpoints, timeoutMs } = this.#call("endpoints");
@@ -367,7 +367,7 @@ class Client {
     let nonceRetried = false;
     for (;;) {
       const response = await this.#fetchWith(call, auth.header);
-      // Only a 401 can lead to a retry (src/session.cpp classify_api_response answers
+      // Only a 401 can lead to a retry (src/session/session.cpp classify_api_response answers
       // "deliver" for every other status): other answers skip the round trip into the core.
       if (response.status !== 401 || !call.replayable) return response;
       const { action } = this.#call("classifyApiResponse", {
@@ -447,7 +447,7 @@ class Client {
   }
 
   // OIDC Core §5.3: the UserInfo claims, through fetch() (Bearer, one refresh + retry on a
-  // 401), accepted only when their `sub` is the logged-in user's (§5.3.2, src/discovery.cpp).
+  // 401), accepted only when their `sub` is the logged-in user's (§5.3.2, src/oauth/discovery.cpp).
   // The request has the client's deadline like every other request to the provider.
   async userinfo() {
     const { endpoints, timeoutMs } = this.#call("endpoints");
@@ -547,7 +547,7 @@ class Client {
   }
 
   // ------------------------------------------------------------------ other tabs
-  // What another tab did, after the core validated it (src/tab_message.cpp). The core has
+  // What another tab did, after the core validated it (src/tabs/tab_message.cpp). The core has
   // already adopted the token or wiped this tab; here only the events.
   #fromOtherTab(action) {
     if (this.#handle === null) return;

@@ -1,7 +1,7 @@
 // DPoP keys (RFC 9449): one non-extractable WebCrypto ECDSA P-256 key pair per (issuer,
 // clientId), shared by every tab of the profile through IndexedDB (a CryptoKeyPair is
 // structured-cloneable; its private half can sign but never be exported). The core builds
-// each proof (src/dpop.cpp); this file only signs the signing input it returns.
+// each proof (src/jose/dpop.cpp); this file only signs the signing input it returns.
 //
 // The key is created under a cross-tab lock, so tabs starting together never make two.
 // Logout deletes it; the next login makes a new one. Where IndexedDB is missing or refuses

@@ -4,7 +4,7 @@
 // the fetch implementation honours the signal. Nothing is retried here.
 import { AuthError } from "./errors.js";
 
-const DEFAULT_TIMEOUT_MS = 10_000; // src/client_config.hpp kDefaultTimeoutMs
+const DEFAULT_TIMEOUT_MS = 10_000; // src/oauth/client_config.hpp kDefaultTimeoutMs
 
 // `leftMs`: what is left of the deadline when part of it went elsewhere (waiting for another
 // tab's refresh); the error still names the whole deadline.

@@ -1,6 +1,6 @@
 // OpenID Provider I/O around the core: discovery (OIDC Discovery 1.0 §4, RFC 8414) and the
 // hook for the opt-in ID-token signature verifier ("authwasm/verify"). Decisions stay in C++
-// (src/discovery.cpp); this file only runs fetch.
+// (src/oauth/discovery.cpp); this file only runs fetch.
 import { callCore } from "./core.js";
 import { AuthError } from "./errors.js";
 import { send } from "./http.js";

@@ -2,7 +2,7 @@
 // its own access token in memory. This file is their transport: a BroadcastChannel for news
 // (refreshed, logged_in, logged_out, session_ended) and a cross-tab lock so that only one tab
 // at a time presents the refresh cookie. Every message is encoded and validated by the core
-// (src/tab_message.cpp); this file never looks inside one.
+// (src/tabs/tab_message.cpp); this file never looks inside one.
 //
 // The lock is navigator.locks (Web Locks: released by the browser when the holding tab
 // closes or crashes). Without Web Locks, and with a channel, a claim protocol over the channel

@@ -8,7 +8,7 @@
 // The JWKS is fetched from the provider's jwks_uri on first use and cached per URI; an ID
 // token whose `kid` the cached set does not know causes exactly one refetch (key rotation).
 // Every decision (JWKS checks, alg allow-list, kid selection, the signature) is made in C++
-// (src/id_token_verifier.cpp, src/jws_verify.cpp, src/jws_bn_verify.cpp).
+// (src/jose/id_token_verifier.cpp, src/jose/jws_verify.cpp, src/jose/jws_bn_verify.cpp).
 import createAuthwasmVerifyModule from "../dist/authwasm-verify.js";
 import { AuthError } from "./errors.js";
 import { createWasmLoader } from "./wasm-loader.js";

@@ -5,15 +5,15 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "base64url.hpp"
+#include "base/base64url.hpp"
 #include "clock.hpp"
 #include "config.hpp"
-#include "constant_time.hpp"
-#include "dpop.hpp"  // the core's (src/dpop.hpp)
-#include "jws_verify.hpp"
-#include "jwt.hpp"
-#include "random.hpp"
-#include "sha256.hpp"
+#include "base/constant_time.hpp"
+#include "jose/dpop.hpp"  // the core's (src/jose/dpop.hpp)
+#include "jose/jws_verify.hpp"
+#include "jose/jwt.hpp"
+#include "base/random.hpp"
+#include "base/sha256.hpp"
 
 namespace authwasm::server {
 

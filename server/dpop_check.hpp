@@ -1,7 +1,7 @@
 // DPoP on the reference server (RFC 9449): proof validation with every check of §4.3, stateless
 // server nonces (§8, §9), and the jti replay cache (§11.1). The proof's pieces come from the
-// core (src/dpop.hpp: EcPublicJwk, normalize_htu, jwk_thumbprint, access_token_hash) and the
-// signature check from authwasm_jws (src/jws_verify.hpp), so the client that builds proofs and
+// core (src/jose/dpop.hpp: EcPublicJwk, normalize_htu, jwk_thumbprint, access_token_hash) and the
+// signature check from authwasm_jws (src/jose/jws_verify.hpp), so the client that builds proofs and
 // the server that checks them share one implementation of each. server/README.md "DPoP".
 // (Named dpop_check, not dpop, so it never shadows the core's dpop.hpp.)
 #pragma once
@@ -17,7 +17,7 @@
 
 #include <httplib.h>
 
-#include "json.hpp"
+#include "base/json.hpp"
 
 namespace authwasm::server {
 

@@ -6,7 +6,7 @@
 
 #include <httplib.h>
 
-#include "json.hpp"
+#include "base/json.hpp"
 
 namespace authwasm::server {
 

@@ -12,8 +12,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "base64url.hpp"
-#include "sha256.hpp"
+#include "base/base64url.hpp"
+#include "base/sha256.hpp"
 
 namespace authwasm::server {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "json.hpp"
+#include "base/json.hpp"
 
 struct evp_pkey_st;
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "random.hpp"
+#include "base/random.hpp"
 
 namespace authwasm::server {
 namespace {

@@ -4,7 +4,7 @@
 #include "clock.hpp"
 #include "http_util.hpp"
 #include "passwords.hpp"
-#include "pkce.hpp"
+#include "oauth/pkce.hpp"
 
 namespace authwasm::server {
 namespace {

@@ -1,8 +1,8 @@
 #include "store.hpp"
 
-#include "base64url.hpp"
-#include "random.hpp"
-#include "sha256.hpp"
+#include "base/base64url.hpp"
+#include "base/random.hpp"
+#include "base/sha256.hpp"
 #include "store_sqlite.hpp"
 
 namespace authwasm::server {

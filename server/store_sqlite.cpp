@@ -4,9 +4,9 @@
 
 #include <cstdio>
 
-#include "base64url.hpp"
-#include "random.hpp"
-#include "sha256.hpp"
+#include "base/base64url.hpp"
+#include "base/random.hpp"
+#include "base/sha256.hpp"
 
 namespace authwasm::server {
 namespace {

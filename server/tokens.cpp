@@ -1,6 +1,6 @@
 #include "tokens.hpp"
 
-#include "base64url.hpp"
+#include "base/base64url.hpp"
 #include "config.hpp"
 #include "store.hpp"
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "jws_verify.hpp"
+#include "jose/jws_verify.hpp"
 #include "keys.hpp"
 
 namespace authwasm::server {

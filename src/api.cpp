@@ -4,13 +4,13 @@
 #include <vector>
 #include <memory>
 
-#include "authorize.hpp"
-#include "discovery.hpp"
-#include "dpop.hpp"
-#include "jwt.hpp"
-#include "pkce.hpp"
-#include "session.hpp"
-#include "tab_message.hpp"
+#include "oauth/authorize.hpp"
+#include "oauth/discovery.hpp"
+#include "jose/dpop.hpp"
+#include "jose/jwt.hpp"
+#include "oauth/pkce.hpp"
+#include "session/session.hpp"
+#include "tabs/tab_message.hpp"
 
 namespace authwasm {
 namespace {
@@ -165,7 +165,7 @@ Reply accept_login(Session& s, const Json& args) {
 Reply begin_refresh(Session& s, const Json&) {
   RefreshStep step = s.begin_refresh();
   if (step.kind == RefreshStep::start) {
-    // generation: for refreshGate, once this tab holds the cross-tab lock (src/tab_message.hpp)
+    // generation: for refreshGate, once this tab holds the cross-tab lock (src/tabs/tab_message.hpp)
     return object({{"step", "start"}, {"request", to_json(step.request)}, {"generation", s.generation()}});
   }
   // unavailable (memory mode without a refresh token): js/ may ask the holder tab instead.
@@ -225,7 +225,7 @@ Reply info(Session& s, const Json& args) {
   return out;
 }
 
-// ------------------------------------------------------------------ other tabs (src/tab_message.hpp)
+// ------------------------------------------------------------------ other tabs (src/tabs/tab_message.hpp)
 Reply encode_tab(Session& s, const Json& args) {
   auto message = encode_tab_message(s, get_string(args, "type").value_or(""), args, clock_of(args));
   if (!message) return message.error();
@@ -244,7 +244,7 @@ Reply refresh_gate_op(Session& s, const Json& args) {
               {"user", s.user()}});
 }
 
-// ------------------------------------------------------------------ DPoP (src/dpop.hpp)
+// ------------------------------------------------------------------ DPoP (src/jose/dpop.hpp)
 Reply set_dpop_key(Session& s, const Json& args) {
   if (!args.contains("jwk") || args["jwk"].is_null()) {
     s.set_dpop_key(std::nullopt);
@@ -287,7 +287,7 @@ Reply dpop_answer(Session& s, const Json& args) {
   return object({{"retry", s.config().dpop && Session::wants_dpop_nonce(response)}});
 }
 
-// ------------------------------------------------------------------ OpenID Providers (src/discovery.hpp)
+// ------------------------------------------------------------------ OpenID Providers (src/oauth/discovery.hpp)
 Reply discovery_request_op(const Json& args) {
   auto issuer = get_string(args, "issuer");
   if (!issuer) return bad_args("issuer must be a string");

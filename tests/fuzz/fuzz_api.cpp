@@ -13,7 +13,7 @@
 
 #include "api.hpp"
 #include "fuzz_support.hpp"
-#include "json.hpp"
+#include "base/json.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "base64url.hpp"
+#include "base/base64url.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <string>
 
-#include "authorize.hpp"
-#include "client_config.hpp"
+#include "oauth/authorize.hpp"
+#include "oauth/client_config.hpp"
 #include "fuzz_support.hpp"
-#include "url.hpp"
+#include "base/url.hpp"
 
 namespace {
 

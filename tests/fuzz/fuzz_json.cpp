@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "json.hpp"
+#include "base/json.hpp"
 
 namespace {
 

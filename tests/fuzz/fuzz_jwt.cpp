@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string>
 
-#include "base64url.hpp"
+#include "base/base64url.hpp"
 #include "fuzz_support.hpp"
-#include "jwt.hpp"
+#include "jose/jwt.hpp"
 
 namespace {
 

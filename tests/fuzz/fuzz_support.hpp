@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "result.hpp"
+#include "base/result.hpp"
 
 #define FUZZ_CHECK(cond, what)                                                              \
   do {                                                                                      \

@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <string>
 
-#include "client_config.hpp"
+#include "oauth/client_config.hpp"
 #include "fuzz_support.hpp"
-#include "session.hpp"
-#include "tokens.hpp"
+#include "session/session.hpp"
+#include "oauth/tokens.hpp"
 
 namespace {
 

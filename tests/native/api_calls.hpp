@@ -5,7 +5,7 @@
 #include <string>
 
 #include "api.hpp"
-#include "json.hpp"
+#include "base/json.hpp"
 
 namespace authwasm::testing {
 

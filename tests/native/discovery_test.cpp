@@ -1,11 +1,11 @@
-// OIDC Discovery 1.0 / RFC 8414 metadata checks (src/discovery.cpp) and the §12.2 nonce rule
-// for refreshed ID tokens (src/tokens.cpp).
-#include "discovery.hpp"
+// OIDC Discovery 1.0 / RFC 8414 metadata checks (src/oauth/discovery.cpp) and the §12.2 nonce rule
+// for refreshed ID tokens (src/oauth/tokens.cpp).
+#include "oauth/discovery.hpp"
 
 #include <gtest/gtest.h>
 
-#include "client_config.hpp"
-#include "tokens.hpp"
+#include "oauth/client_config.hpp"
+#include "oauth/tokens.hpp"
 
 namespace authwasm {
 namespace {

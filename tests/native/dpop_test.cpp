@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "api_calls.hpp"
-#include "base64url.hpp"
-#include "dpop.hpp"
-#include "jwt.hpp"
+#include "base/base64url.hpp"
+#include "jose/dpop.hpp"
+#include "jose/jwt.hpp"
 
 using namespace authwasm;
 using authwasm::testing::call_code;

@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "api.hpp"
-#include "authorize.hpp"
-#include "client_config.hpp"
-#include "json.hpp"
+#include "oauth/authorize.hpp"
+#include "oauth/client_config.hpp"
+#include "base/json.hpp"
 
 namespace authwasm {
 namespace {

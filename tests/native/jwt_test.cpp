@@ -1,8 +1,8 @@
-#include "jwt.hpp"
+#include "jose/jwt.hpp"
 
 #include <gtest/gtest.h>
 
-#include "base64url.hpp"
+#include "base/base64url.hpp"
 
 using namespace authwasm;
 

@@ -1,11 +1,11 @@
-#include "pkce.hpp"
+#include "oauth/pkce.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "base64url.hpp"
-#include "sha256.hpp"
+#include "base/base64url.hpp"
+#include "base/sha256.hpp"
 
 using namespace authwasm;
 

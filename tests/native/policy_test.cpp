@@ -5,9 +5,9 @@
 
 #include "api.hpp"
 #include "api_calls.hpp"
-#include "json.hpp"
-#include "url.hpp"
-#include "www_authenticate.hpp"
+#include "base/json.hpp"
+#include "base/url.hpp"
+#include "oauth/www_authenticate.hpp"
 
 using namespace authwasm;
 using authwasm::testing::call_code;

@@ -1,11 +1,11 @@
-// Cross-tab messages (src/tab_message.hpp), driven through authwasm::call exactly as
+// Cross-tab messages (src/tabs/tab_message.hpp), driven through authwasm::call exactly as
 // js/tabs.js and js/client.js drive them: two sessions stand for two tabs.
 #include <gtest/gtest.h>
 
 #include "api.hpp"
 #include "api_calls.hpp"
-#include "base64url.hpp"
-#include "json.hpp"
+#include "base/base64url.hpp"
+#include "base/json.hpp"
 
 using namespace authwasm;
 using authwasm::testing::call_code;

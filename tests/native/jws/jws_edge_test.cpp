@@ -8,8 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "base64url.hpp"
-#include "jws_verify.hpp"
+#include "base/base64url.hpp"
+#include "jose/jws_verify.hpp"
 
 using namespace authwasm;
 

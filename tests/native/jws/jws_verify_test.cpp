@@ -1,5 +1,5 @@
 // authwasm_jws: ES256 / RS256 verification from JWKs (RFC 7515 §5.2, RFC 7518 §3.3-3.4).
-#include "jws_verify.hpp"
+#include "jose/jws_verify.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
@@ -8,7 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "base64url.hpp"
+#include "base/base64url.hpp"
 
 using namespace authwasm;
 

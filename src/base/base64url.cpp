@@ -1,0 +1,70 @@
+#include "base/base64url.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace authwasm {
+namespace {
+
+constexpr char kAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+constexpr std::array<int8_t, 256> make_reverse() {
+  std::array<int8_t, 256> table{};
+  for (auto& v : table) v = -1;
+  for (int i = 0; i < 64; ++i) table[static_cast<uint8_t>(kAlphabet[i])] = static_cast<int8_t>(i);
+  return table;
+}
+constexpr auto kReverse = make_reverse();
+
+}  // namespace
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8 |
+                 uint8_t(bytes[i + 2]);
+    out += kAlphabet[n >> 18];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16;
+    if (rest == 2) n |= uint32_t(uint8_t(bytes[i + 1])) << 8;
+    out += kAlphabet[n >> 18];
+    out += kAlphabet[(n >> 12) & 63];
+    if (rest == 2) out += kAlphabet[(n >> 6) & 63];
+  }
+  return out;
+}
+
+Result<std::string> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) {
+    return make_error(ErrorCode::invalid_base64url, "base64url: impossible length");
+  }
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int8_t v = kReverse[static_cast<uint8_t>(c)];
+    if (v < 0) return make_error(ErrorCode::invalid_base64url, "base64url: character outside the alphabet");
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  // RFC 4648 §3.5: the pad bits of a partial final group must be zero.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+    return make_error(ErrorCode::invalid_base64url, "base64url: non-zero trailing bits");
+  }
+  return out;
+}
+
+}  // namespace authwasm

@@ -1,0 +1,17 @@
+// base64url without padding (RFC 4648 §5), as used by JWS (RFC 7515 §2) and PKCE (RFC 7636).
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace authwasm {
+
+std::string base64url_encode(std::string_view bytes);
+
+// Strict: only the URL-safe alphabet, no '=' padding, no whitespace, and the unused low bits
+// of the last character must be zero (RFC 4648 §3.5), so every byte string has exactly one
+// accepted encoding. A length of 1 mod 4 can encode nothing and is refused.
+Result<std::string> base64url_decode(std::string_view text);
+
+}  // namespace authwasm

@@ -1,0 +1,42 @@
+#include "base/http.hpp"
+
+#include <cctype>
+
+namespace authwasm {
+
+Json to_json(const HttpRequest& request) {
+  Json headers = Json::object();
+  for (const auto& [name, value] : request.headers) headers[name] = value;
+  Json out = object({{"method", request.method}, {"url", request.url}, {"headers", std::move(headers)},
+              {"credentials", request.credentials}});
+  if (!request.body.empty()) out["body"] = request.body;
+  if (request.timeout_ms > 0) out["timeoutMs"] = request.timeout_ms;
+  if (request.dpop) out["dpop"] = true;
+  if (request.dpop_ath) out["dpopAth"] = true;
+  return out;
+}
+
+HttpResponse http_response_from_json(const Json& object) {
+  HttpResponse response;
+  response.status = static_cast<int>(get_int(object, "status").value_or(0));
+  response.content_type = get_string(object, "contentType").value_or("");
+  response.www_authenticate = get_string(object, "wwwAuthenticate").value_or("");
+  response.body = get_string(object, "body").value_or("");
+  response.dpop_nonce = get_string(object, "dpopNonce").value_or("");
+  auto truncated = object.find("truncated");
+  response.truncated = truncated != object.end() && truncated->is_boolean() && truncated->get<bool>();
+  return response;
+}
+
+bool is_json_content_type(const std::string& content_type) {
+  std::string media;
+  for (char c : content_type) {
+    if (c == ';') break;
+    if (c != ' ' && c != '\t') media += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (media == "application/json") return true;
+  return media.size() > 5 && media.compare(0, 12, "application/") == 0 &&
+         media.compare(media.size() - 5, 5, "+json") == 0;
+}
+
+}  // namespace authwasm

@@ -1,0 +1,47 @@
+// Sans-I/O HTTP: the core describes requests and consumes responses; js/ runs fetch().
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/json.hpp"
+
+namespace authwasm {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::string body;
+  // fetch()'s credentials mode: "include" sends and accepts cookies cross-origin (the
+  // HttpOnly refresh cookie), "same-origin", or "omit" (OpenID Providers: no cookies).
+  std::string credentials = "same-origin";
+  // The deadline js/ enforces with an AbortSignal (client option timeoutSeconds): past it the
+  // call fails with `timeout` and nothing changes. 0: none.
+  long long timeout_ms = 0;
+  // RFC 9449: js/ adds a DPoP proof for this method and URL: the token endpoint's requests,
+  // and (`dpop_ath`, §7.1) a resource request that carries the access token (logout-all).
+  bool dpop = false;
+  bool dpop_ath = false;
+};
+
+// Only what the client looks at. JS caps the body before handing it over.
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string www_authenticate;
+  std::string body;
+  bool truncated = false;  // the body exceeded the cap and was cut off by JS
+  std::string dpop_nonce;  // the DPoP-Nonce header (RFC 9449 §8), when the server sent one
+};
+
+Json to_json(const HttpRequest& request);
+// From the {status, contentType, wwwAuthenticate, body, truncated} object js/ sends.
+HttpResponse http_response_from_json(const Json& object);
+
+// "application/json" and "application/json; charset=utf-8", also "+json" types (RFC 6839).
+bool is_json_content_type(const std::string& content_type);
+
+}  // namespace authwasm

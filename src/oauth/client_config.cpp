@@ -1,0 +1,103 @@
+#include "oauth/client_config.hpp"
+
+#include <algorithm>
+
+#include "base/url.hpp"
+
+namespace authwasm {
+namespace {
+
+Error config_error(std::string message) { return make_error(ErrorCode::configuration, std::move(message)); }
+
+}  // namespace
+
+Result<long long> parse_timeout_ms(const Json& options) {
+  if (!options.is_object() || !options.contains("timeoutSeconds")) return kDefaultTimeoutMs;
+  auto seconds = get_number(options, "timeoutSeconds");
+  if (!seconds || !(*seconds > 0) || *seconds > 300) return config_error("timeoutSeconds must be a number, 0 < s <= 300");
+  return std::max(1LL, static_cast<long long>(*seconds * 1000));
+}
+
+Result<ClientConfig> parse_client_config(const Json& options) {
+  if (!options.is_object()) return config_error("options must be an object");
+  ClientConfig config;
+
+  auto issuer = get_string(options, "issuer");
+  if (!issuer || !is_acceptable_endpoint(*issuer) || issuer->find_first_of("?#") != std::string::npos) {
+    return config_error("issuer must be an https URL (http only on loopback) without query or fragment");
+  }
+  config.issuer = *issuer;
+
+  auto client_id = get_string(options, "clientId");
+  if (!client_id || client_id->empty()) return config_error("clientId is required");
+  config.client_id = *client_id;
+
+  if (auto redirect_uri = get_string(options, "redirectUri")) {
+    if (!url_origin(*redirect_uri) || redirect_uri->find('#') != std::string::npos) {
+      return config_error("redirectUri must be an absolute http(s) URL without a fragment (RFC 6749 §3.1.2)");
+    }
+    config.redirect_uri = *redirect_uri;
+  } else if (options.contains("redirectUri") && !options["redirectUri"].is_null()) {
+    return config_error("redirectUri must be a string");
+  }
+
+  if (auto scope = get_string(options, "scope")) config.scope = *scope;
+
+  const auto refresh = get_string(options, "refresh").value_or("cookie");
+  if (refresh == "cookie") config.refresh = RefreshMode::cookie;
+  else if (refresh == "memory") config.refresh = RefreshMode::memory;
+  else return config_error("refresh must be \"cookie\" or \"memory\"");
+
+  if (options.contains("leewaySeconds")) {
+    auto leeway = get_number(options, "leewaySeconds");
+    if (!leeway || *leeway < 0 || *leeway > 600) return config_error("leewaySeconds must be 0..600");
+    config.leeway_ms = static_cast<long long>(*leeway * 1000);
+  }
+  auto timeout = parse_timeout_ms(options);
+  if (!timeout) return timeout.error();
+  config.timeout_ms = timeout.value();
+  if (options.contains("maxResponseBytes")) {
+    auto cap = get_number(options, "maxResponseBytes");
+    if (!cap || *cap < 1024 || *cap > 16 * 1024 * 1024) return config_error("maxResponseBytes must be 1024..16777216");
+    config.max_response_bytes = static_cast<std::size_t>(*cap);
+  }
+  config.skip_issuer_check = options.value("skipIssuerCheck", false) == true;
+  if (options.contains("dpop") && !options["dpop"].is_boolean()) return config_error("dpop must be a boolean");
+  config.dpop = options.value("dpop", false) == true;
+  config.require_iss_in_callback = options.value("requireIssInCallback", false) == true;
+
+  // Endpoints: the reference server's contract by default (DESIGN.md §2), each overridable.
+  const Json no_endpoints = Json::object();
+  const Json& given = options.contains("endpoints") ? options["endpoints"] : no_endpoints;
+  if (!given.is_object()) return config_error("endpoints must be an object");
+  struct Slot { const char* name; std::string Endpoints::*member; const char* fallback; };
+  const Slot slots[] = {
+      {"authorization", &Endpoints::authorization, "/authorize"},
+      {"token", &Endpoints::token, "/token"},
+      {"login", &Endpoints::login, "/auth/login"},
+      {"refresh", &Endpoints::refresh, "/auth/refresh"},
+      {"logout", &Endpoints::logout, "/auth/logout"},
+      {"logoutAll", &Endpoints::logout_all, "/auth/logout-all"},
+      {"userinfo", &Endpoints::userinfo, "/auth/me"},
+      {"revocation", &Endpoints::revocation, ""},
+      {"endSession", &Endpoints::end_session, ""},
+      {"jwks", &Endpoints::jwks, "/.well-known/jwks.json"},
+  };
+  for (const auto& slot : slots) {
+    std::string value = slot.fallback;
+    if (given.contains(slot.name)) {
+      auto text = get_string(given, slot.name);
+      if (!text) return config_error(std::string("endpoints.") + slot.name + " must be a string");
+      value = *text;
+    }
+    if (value.empty()) continue;
+    value = resolve_endpoint(config.issuer, value);
+    if (!is_acceptable_endpoint(value)) {
+      return config_error(std::string("endpoints.") + slot.name + " must be https (http only on loopback)");
+    }
+    config.endpoints.*slot.member = std::move(value);
+  }
+  return config;
+}
+
+}  // namespace authwasm
