@@ -87,11 +87,21 @@ async function checkLoaded(tab) {
   heaps.set(tab.id, { start: await tab.page.evaluate(() => window.heapBytes()), end: null });
 }
 
+// A page load while the server is down (the restart fault) fails as it would for a user, who
+// tries again: up to 10 times, a second apart (counted in pageLoadRetries).
 async function openTab() {
-  const tab = await stack.openTab(QUERY);
-  tab.id = nextId++;
-  await checkLoaded(tab);
-  return tab;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const tab = await stack.openTab(QUERY);
+      tab.id = nextId++;
+      await checkLoaded(tab);
+      return tab;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      record.pageLoadRetries = (record.pageLoadRetries ?? 0) + 1;
+      await sleep(1000);
+    }
+  }
 }
 
 // ------------------------------------------------------------------ the run
@@ -187,7 +197,8 @@ const grown = [...heaps].filter(([, h]) => h.end !== null && h.end > h.start + H
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
 console.log(`soak: ${seconds.toFixed(0)} s, ${TABS} tabs, ${ACCESS_TTL} s access tokens, deadline ${TIMEOUT_S} s` +
             `${QUERY ? "" : " (default)"}, seed ${seed}`);
-console.log(`  actions: ${JSON.stringify(record.actions)}; page loads ${record.pageLoads}; faults ${JSON.stringify(record.faults)}`);
+console.log(`  actions: ${JSON.stringify(record.actions)}; page loads ${record.pageLoads} ` +
+            `(retried while the server was down: ${record.pageLoadRetries ?? 0}); faults ${JSON.stringify(record.faults)}`);
 const results = {};
 for (const c of record.calls) results[c.result] = (results[c.result] ?? 0) + 1;
 console.log(`  calls: ${record.calls.length}; results ${JSON.stringify(results)}`);

@@ -27,8 +27,13 @@ export async function startBrowserStack({ accessTtl = 2, args = [] } = {}) {
     async openTab(query = "") {
       const page = await browser.context.newPage();
       const tab = { page, errors: watchPageErrors(page) };
-      await page.goto(`${stack.url}/${query}`);
-      await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+      try {
+        await page.goto(`${stack.url}/${query}`);
+        await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+      } catch (error) {
+        await page.close().catch(() => {}); // a failed load leaves no stray page behind
+        throw error;
+      }
       tabs.push(tab);
       return tab;
     },
