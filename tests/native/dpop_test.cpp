@@ -102,7 +102,8 @@ TEST(DpopSession, TokenRequestsAskForAProofAndTheCodeIsBoundToTheKey) {
   const auto h = dpop_client();
   EXPECT_EQ(call_ok("beginRefresh", {{"handle", h}})["request"]["dpop"], true);
   EXPECT_EQ(call_ok("passwordLoginRequest", {{"handle", h}, {"username", "u"}, {"password", "p"}})["request"]["dpop"], true);
-  for (const auto& r : call_ok("logoutRequests", {{"handle", h}})["requests"]) EXPECT_FALSE(r.contains("dpop"));
+  const Json logout = call_ok("logoutRequests", {{"handle", h}});  // the answer outlives the loop
+  for (const auto& r : logout["requests"]) EXPECT_FALSE(r.contains("dpop"));
   const std::string url = call_ok("beginLogin", {{"handle", h}})["url"];
   EXPECT_NE(url.find("dpop_jkt=" + jwk_thumbprint(kRfcKey)), std::string::npos) << url;
   EXPECT_EQ(call_code("beginLogin", {{"handle", dpop_client(false)}}), "configuration");

@@ -128,7 +128,8 @@ TEST(Session, EveryDescribedRequestHasTheDeadline) {
   EXPECT_EQ(call_ok("discoveryRequest", {{"issuer", "https://idp.example"}, {"timeoutSeconds", 0.25}})["request"]["timeoutMs"], 250);
   const auto quick = *get_int(call_ok("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
                                                               {"timeoutSeconds", 2.5}}}}), "handle");
-  for (const auto& r : call_ok("logoutRequests", {{"handle", quick}})["requests"]) EXPECT_EQ(r["timeoutMs"], 2500);
+  const Json logout = call_ok("logoutRequests", {{"handle", quick}});  // the answer outlives the loop
+  for (const auto& r : logout["requests"]) EXPECT_EQ(r["timeoutMs"], 2500);
   EXPECT_EQ(call_ok("beginRefresh", {{"handle", quick}})["request"]["timeoutMs"], 2500);
   for (const Json bad : {Json(0), Json(-1), Json(301), Json("10"), Json(nullptr)}) {
     EXPECT_EQ(call_code("create", {{"options", {{"issuer", "https://idp.example"}, {"clientId", "spa"},
