@@ -275,6 +275,7 @@ class Client {
     if (step.step === "unavailable") {
       // Memory mode without the refresh token: another tab of the profile may hold it.
       if (!this.#memoryMode || !this.#tabs.connected) return Promise.resolve({ ended: true, user: null });
+      if (this.#refreshing) return this.#refreshing; // one question to the holder at a time
       const asked = this.#askHolder(step.generation).finally(() => {
         if (this.#refreshing === asked) this.#refreshing = null;
       });
