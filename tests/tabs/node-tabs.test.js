@@ -49,7 +49,9 @@ for (const mode of ["web locks", "channel fallback (no Web Locks)"]) {
   describe(`8 tabs, ${mode}`, () => {
     let server, tabs, locks;
     before(async () => {
-      server = await startTabServer();
+      // The channel-claim fallback narrows the race that Web Locks close; the server's grace
+      // window covers what is left (docs/tabs.md "Without Web Locks"), so it runs with one.
+      server = await startTabServer(mode === "web locks" ? {} : { grace: 10 });
       locks = mode === "web locks" ? new InProcessLocks() : null;
       tabs = await openTabs(server, 8, { locks });
       await loginEverywhere(tabs);
@@ -76,14 +78,20 @@ for (const mode of ["web locks", "channel fallback (no Web Locks)"]) {
         const responses = await expireAndCallEverywhere(server, tabs);
         assert.deepEqual(responses.map((r) => r.status), Array(8).fill(200), `cycle ${cycle}`);
         const after = await stats(server);
-        assert.equal(after.refresh_requests - before.refresh_requests, 1, `cycle ${cycle}: refreshes`);
+        if (locks) {
+          assert.equal(after.refresh_requests - before.refresh_requests, 1, `cycle ${cycle}: refreshes`);
+        } else { // two claims that missed each other: one rotation, the other a grace sibling at most
+          assert.equal(after.refresh_rotated - before.refresh_rotated, 1, `cycle ${cycle}: rotations`);
+          assert.ok(after.refresh_requests - before.refresh_requests <= 2, `cycle ${cycle}: refreshes`);
+        }
         assert.equal(after.refresh_reuse, 0, `cycle ${cycle}: reuse`);
       }
       const logouts = tabs.flatMap((t) => t.events.filter((e) => e.event === "logout" || e.event === "error"));
       assert.deepEqual(logouts, []);
       // Every tab but the one that refreshed learnt the token from the channel.
       const network = tabs.map((t) => t.events.filter((e) => e.event === "refresh" && e.source === "network").length);
-      assert.equal(network.reduce((a, b) => a + b, 0), 3);
+      if (locks) assert.equal(network.reduce((a, b) => a + b, 0), 3);
+      else assert.ok(network.reduce((a, b) => a + b, 0) >= 3);
       if (locks) assert.ok(locks.granted >= 3);
     });
 
