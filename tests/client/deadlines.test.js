@@ -252,3 +252,63 @@ describe("short-lived tokens with default options (real reference server)", () =
     });
   }
 });
+
+// auth.fetch's refresh retry replays the body (js/api-call.js): every replayable type arrives
+// twice, byte for byte; a ReadableStream is sent once and its 401 is the caller's answer.
+describe("the refresh retry replays the request body", () => {
+  const bodies = {
+    string: () => "hello",
+    Blob: () => new Blob(["hello"]),
+    ArrayBuffer: () => new TextEncoder().encode("hello").buffer,
+    URLSearchParams: () => new URLSearchParams({ a: "hello" }),
+    FormData: () => { const f = new FormData(); f.set("a", "hello"); return f; },
+  };
+  for (const [type, make] of Object.entries(bodies)) {
+    test(`${type}: sent again after the refresh`, async () => {
+      const { auth } = await loggedIn();
+      routes["/auth/refresh"] = fresh(300);
+      await auth.getAccessToken(); // a fresh token that the server will refuse once
+      const seen = [];
+      let refused = false;
+      routes["/api/echo"] = (req, res) => {
+        const chunks = [];
+        req.on("data", (c) => chunks.push(c));
+        req.on("end", () => {
+          seen.push(Buffer.concat(chunks).toString());
+          if (!refused) {
+            refused = true;
+            return answer(401, { error: "invalid_token" }, { "www-authenticate": 'Bearer error="invalid_token"' })(req, res);
+          }
+          answer(200, { ok: true })(req, res);
+        });
+      };
+      const response = await auth.fetch(`${origin()}/api/echo`, { method: "POST", body: make() });
+      assert.equal(response.status, 200);
+      assert.equal(seen.length, 2);
+      // multipart bodies get a fresh boundary per send; the rest must match byte for byte
+      const unbound = (text) => text.replace(/-+[\w-]*\d+[\w-]*/g, "--boundary");
+      assert.equal(unbound(seen[0]), unbound(seen[1]), "the same body both times");
+      assert.match(seen[1], /hello/);
+    });
+  }
+
+  test("ReadableStream: sent once, without the refresh retry; the 401 is the caller's", async () => {
+    const { auth } = await loggedIn();
+    routes["/auth/refresh"] = fresh(300);
+    await auth.getAccessToken();
+    const refreshes = hits["/auth/refresh"];
+    let sent = 0;
+    routes["/api/echo"] = (req, res) => {
+      req.resume();
+      req.on("end", () => {
+        sent++;
+        answer(401, { error: "invalid_token" }, { "www-authenticate": 'Bearer error="invalid_token"' })(req, res);
+      });
+    };
+    const body = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("hello")); c.close(); } });
+    const response = await auth.fetch(`${origin()}/api/echo`, { method: "POST", body, duplex: "half" });
+    assert.equal(response.status, 401);
+    assert.equal(sent, 1);
+    assert.equal(hits["/auth/refresh"], refreshes, "no refresh for a call that cannot be retried");
+  });
+});
