@@ -5,6 +5,8 @@
 // is never changed. Bodies replay: string, Blob, ArrayBuffer, FormData and URLSearchParams are
 // read afresh by every fetch. A ReadableStream body cannot be replayed without buffering it
 // all, so it is sent once and its answer, 401 included, is the caller's (`replayable`).
+import { checkSignal } from "./abort.js";
+
 export class ApiCall {
   #input;
   #init;
@@ -14,7 +16,7 @@ export class ApiCall {
     this.#input = input;
     this.#init = init;
     if (input instanceof Request) this.#request = new Request(input, init);
-    this.signal = init?.signal ?? this.#request?.signal;
+    this.signal = checkSignal(init?.signal ?? this.#request?.signal, "init.signal");
     this.replayable = !(init?.body instanceof ReadableStream);
   }
 

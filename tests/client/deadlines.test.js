@@ -175,6 +175,7 @@ describe("abort (AbortSignal)", () => {
     await assert.rejects(auth.getAccessToken({ signal: AbortSignal.abort(reason) }), (e) => e === reason);
     assert.equal(hits["/auth/refresh"], undefined);
     await assert.rejects(auth.getAccessToken({ signal: "soon" }), (e) => e.code === "invalid_argument");
+    await assert.rejects(auth.fetch(`${origin()}/api/data`, { signal: "soon" }), (e) => e.code === "invalid_argument");
   });
 
   test("the caller that started a refresh may abort: the refresh's later failure is nobody's unhandled rejection", async () => {
