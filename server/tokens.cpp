@@ -1,5 +1,6 @@
 #include "tokens.hpp"
 
+#include "access_cache.hpp"
 #include "base/base64url.hpp"
 #include "config.hpp"
 #include "store.hpp"
@@ -7,6 +8,11 @@
 namespace authwasm::server {
 
 namespace {
+
+// Verified access tokens held at once (access_cache.hpp): a few hundred bytes each, so about
+// 5 MB when full. More live tokens than this only cost full signature checks again.
+constexpr std::size_t kVerifiedAccessTokens = 10000;
+
 JwkSet own_jwks(const SigningKey& key) {
   auto parsed = JwsKey::from_jwk(key.public_jwk());
   std::vector<JwsKey> keys;
@@ -15,8 +21,17 @@ JwkSet own_jwks(const SigningKey& key) {
 }
 }  // namespace
 
+const char* access_token_time_refusal(int64_t exp, int64_t iat, int64_t now) {
+  if (exp <= now) return "The access token expired";
+  if (iat > now + 60) return "the access token was issued in the future";
+  return nullptr;
+}
+
 TokenIssuer::TokenIssuer(const Config& config, const SigningKey& key)
-    : config_(config), key_(key), jwks_(own_jwks(key)) {}
+    : config_(config), key_(key), jwks_(own_jwks(key)),
+      verified_(std::make_unique<AccessTokenCache>(kVerifiedAccessTokens)) {}
+
+TokenIssuer::~TokenIssuer() = default;
 
 std::string TokenIssuer::sign(const Json& claims, const char* typ) const {
   // RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature).
@@ -47,6 +62,19 @@ std::string TokenIssuer::id_token(const std::string& sub, const std::string& cli
 }
 
 BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t now) const {
+  const AccessTokenCache::Key key = AccessTokenCache::key_of(token);
+  BearerCheck check;
+  if (auto claims = verified_->find(key, now)) {
+    check.ok = true;
+    check.claims = std::move(*claims);
+    return check;
+  }
+  check = verify_signed_access_token(token, now);
+  if (check.ok) verified_->insert(key, check.claims, now);
+  return check;
+}
+
+BearerCheck TokenIssuer::verify_signed_access_token(const std::string& token, int64_t now) const {
   BearerCheck check;
   auto verified = verify_jws(token, jwks_, {JwsAlgorithm::ES256});
   if (!verified) {
@@ -73,10 +101,8 @@ BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t n
     check.description = "the access token's audience is not a registered client";
   } else if (!exp || !iat || !sub || !sid || !jti || !scope) {
     check.description = "the access token lacks required claims";
-  } else if (*exp <= now) {
-    check.description = "The access token expired";
-  } else if (*iat > now + 60) {
-    check.description = "the access token was issued in the future";
+  } else if (const char* refusal = access_token_time_refusal(*exp, *iat, now)) {
+    check.description = refusal;
   } else if (c.contains("cnf") && !get_string(c["cnf"], "jkt")) {
     check.description = "the access token's cnf has no jkt";  // RFC 9449 §6.1
   } else {

@@ -3,6 +3,7 @@
 // authwasm_jws (the same verifier a client may use).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "jose/jws_verify.hpp"
@@ -11,6 +12,7 @@
 namespace authwasm::server {
 
 struct Config;
+class AccessTokenCache;
 
 struct AccessClaims {
   std::string sub, sid, scope, client_id, jti;
@@ -24,9 +26,16 @@ struct BearerCheck {
   AccessClaims claims;
 };
 
+// The clock rule of an access token: nullptr if it may be used at `now` (NumericDate seconds),
+// else the error_description. Expired when exp <= now (RFC 7519 §4.1.4: not accepted "on or
+// after" exp); refused when iat is more than 60 s ahead (clock skew allowance, RFC 7519 §4.1.6).
+// Shared by the full check and the cache of verified tokens (access_cache.hpp).
+const char* access_token_time_refusal(int64_t exp, int64_t iat, int64_t now);
+
 class TokenIssuer {
  public:
   TokenIssuer(const Config& config, const SigningKey& key);
+  ~TokenIssuer();
 
   std::string access_token(const std::string& sub, const std::string& client_id, const std::string& sid,
                            const std::string& scope, int64_t now, const std::string& jkt = "") const;
@@ -34,15 +43,19 @@ class TokenIssuer {
                        int64_t auth_time, const std::string& nonce, int64_t now) const;
 
   // Signature (ES256, our kid), iss, aud (a registered client), exp, iat, sub, sid, jti.
+  // A token that passed once is answered from a bounded cache (access_cache.hpp) until its
+  // exp, by the same clock rule; any other token is checked in full.
   BearerCheck verify_access_token(const std::string& token, int64_t now) const;
 
   const JwkSet& jwks() const { return jwks_; }
 
  private:
   std::string sign(const Json& claims, const char* typ) const;
+  BearerCheck verify_signed_access_token(const std::string& token, int64_t now) const;
   const Config& config_;
   const SigningKey& key_;
   JwkSet jwks_;
+  std::unique_ptr<AccessTokenCache> verified_;  // the key set above is fixed for its lifetime
 };
 
 }  // namespace authwasm::server
