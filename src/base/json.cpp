@@ -1,7 +1,14 @@
 #include "base/json.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <vector>
+#ifdef __EMSCRIPTEN__
+// bindings/dtoa_host.cpp: the host's Number.prototype.toExponential() into `out`, its length.
+extern "C" std::size_t authwasm_host_exponential(double value, char* out, std::size_t cap);
+#else
+#include <charconv>
+#endif
 
 namespace authwasm {
 namespace {
@@ -109,8 +116,187 @@ Json object(std::initializer_list<Member> members) {
   return out;
 }
 
+// ------------------------------------------------------------------ serialising (RFC 8259)
+// Our own writer over nlohmann's DOM, in nlohmann's compact format (dump(-1) with
+// error_handler_t::replace): its serializer and Grisu2 tables cost ~4 KB of wasm, and the
+// output here is read by JSON.parse, by the core itself and by servers. Byte for byte the same
+// as nlohmann's for every value; floats may differ in the last digit where Grisu2 is not
+// shortest (both round-trip). tests/native/json_test.cpp compares the two.
+namespace {
+
+// The length of the well-formed UTF-8 sequence at `p` (RFC 3629 §4, Unicode Table 3-7), or
+// minus the number of bytes that begin one before it goes wrong (its "maximal subpart").
+int utf8_sequence(const unsigned char* p, std::size_t left) {
+  const unsigned lead = p[0];
+  if (lead < 0x80) return 1;
+  int length;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) length = 3, lo = lead == 0xE0 ? 0xA0 : 0x80, hi = lead == 0xED ? 0x9F : 0xBF;
+  else if (lead >= 0xF0 && lead <= 0xF4) length = 4, lo = lead == 0xF0 ? 0x90 : 0x80, hi = lead == 0xF4 ? 0x8F : 0xBF;
+  else return 0;  // 80..C1, F5..FF never begin a sequence
+  for (int i = 1; i < length; ++i, lo = 0x80, hi = 0xBF) {
+    if (static_cast<std::size_t>(i) >= left || p[i] < lo || p[i] > hi) return -i;
+  }
+  return length;
+}
+
+// RFC 8259 §7: quotation mark, reverse solidus and U+0000..U+001F escaped (the short forms
+// where there is one, else backslash-u 00XX); other characters as they are. Each maximal subpart of an
+// ill-formed sequence becomes one U+FFFD (what nlohmann's replace handler writes).
+void append_escaped(std::string& out, const std::string& text) {
+  static const char hex[] = "0123456789abcdef";
+  out += '"';
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  for (std::size_t i = 0, n = text.size(); i < n;) {
+    const unsigned c = p[i];
+    const int length = utf8_sequence(p + i, n - i);
+    if (length <= 0) {
+      out += "\xEF\xBF\xBD";
+      i += length < 0 ? static_cast<std::size_t>(-length) : 1;
+      continue;
+    }
+    const char* shorthand = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\t' ? "\\t"
+                          : c == '\n' ? "\\n" : c == '\f' ? "\\f" : c == '\r' ? "\\r" : nullptr;
+    if (shorthand) {
+      out += shorthand;
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out.append(text, i, static_cast<std::size_t>(length));
+    }
+    i += static_cast<std::size_t>(length);
+  }
+  out += '"';
+}
+
+void append_unsigned(std::string& out, unsigned long long value) {
+  char digits[20];
+  int n = 0;
+  do digits[n++] = static_cast<char>('0' + value % 10);
+  while (value /= 10);
+  while (n > 0) out += digits[--n];
+}
+
+// The shortest decimal that reads back as `value` (> 0, finite), in scientific notation
+// "d[.ddd]e[+-]x": from the host in wasm (ECMA-262 §21.1.3.2 Number.prototype.toExponential
+// without fractionDigits gives exactly as many digits as uniquely identify the double), from
+// std::to_chars natively (C++17 [charconv.to.chars]: the shortest round-trip form).
+std::string shortest_scientific(double value) {
+  char text[40];
+#ifdef __EMSCRIPTEN__
+  const std::size_t length = authwasm_host_exponential(value, text, sizeof text);  // bindings/dtoa_host.cpp
+#else
+  const std::size_t length = static_cast<std::size_t>(std::to_chars(text, text + sizeof text, value, std::chars_format::scientific).ptr - text);
+#endif
+  return std::string(text, length);
+}
+
+// Floats as nlohmann writes them (its to_chars/format_buffer): non-finite as null, "0.0",
+// digits with ".0" appended when integral, plain decimal for exponents -4 < n <= 15,
+// else d.ddde+XX with at least two exponent digits.
+void append_float(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  if (std::signbit(value)) out += '-';
+  if (value == 0) {
+    out += "0.0";
+    return;
+  }
+  const std::string scientific = shortest_scientific(std::fabs(value));
+  std::string digits;
+  std::size_t at = 0;
+  for (; at < scientific.size() && scientific[at] != 'e'; ++at) {
+    if (scientific[at] != '.') digits += scientific[at];
+  }
+  int exponent = std::atoi(scientific.c_str() + at + 1);  // "e+5", "e-07": atoi reads the sign
+  const int k = static_cast<int>(digits.size());
+  const int n = exponent + 1;  // where the decimal point goes, counted from the first digit
+  if (k <= n && n <= 15) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+    out += ".0";
+  } else if (0 < n && n <= 15) {
+    out.append(digits, 0, static_cast<std::size_t>(n));
+    out += '.';
+    out.append(digits, static_cast<std::size_t>(n), std::string::npos);
+  } else if (-4 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out.append(digits, 1, std::string::npos);
+    }
+    out += exponent < 0 ? "e-" : "e+";
+    const unsigned magnitude = static_cast<unsigned>(exponent < 0 ? -exponent : exponent);
+    if (magnitude < 10) out += '0';
+    append_unsigned(out, magnitude);
+  }
+}
+
+void append_json(std::string& out, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::object: {
+      out += '{';
+      const char* separator = "";
+      for (const auto& member : value.items()) {
+        out += separator;
+        append_escaped(out, member.key());
+        out += ':';
+        append_json(out, member.value());
+        separator = ",";
+      }
+      out += '}';
+      break;
+    }
+    case Json::value_t::array: {
+      out += '[';
+      const char* separator = "";
+      for (const auto& element : value) {
+        out += separator;
+        append_json(out, element);
+        separator = ",";
+      }
+      out += ']';
+      break;
+    }
+    case Json::value_t::string:
+      append_escaped(out, value.get_ref<const std::string&>());
+      break;
+    case Json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      break;
+    case Json::value_t::number_integer: {
+      const auto v = value.get<Json::number_integer_t>();
+      if (v < 0) out += '-';
+      append_unsigned(out, v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v));
+      break;
+    }
+    case Json::value_t::number_unsigned:
+      append_unsigned(out, value.get<Json::number_unsigned_t>());
+      break;
+    case Json::value_t::number_float:
+      append_float(out, value.get<Json::number_float_t>());
+      break;
+    default:  // null; binary and discarded values are never built (the parser refuses binary)
+      out += "null";
+      break;
+  }
+}
+
+}  // namespace
+
 std::string dump_json(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  append_json(out, value);
+  return out;
 }
 
 std::optional<std::string> get_string(const Json& object, const char* name) {

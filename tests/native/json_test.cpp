@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+
 using namespace authwasm;
 
 TEST(Json, ParsesObjectsAndChecksTypes) {
@@ -52,4 +58,70 @@ TEST(Json, RefusesHugeNestingBeforeParsing) {
   for (int i = 0; i < 32; ++i) ok += "]";
   EXPECT_TRUE(parse_json(ok));
   EXPECT_FALSE(parse_json("[" + ok + "]"));
+}
+
+// dump_json is our own writer (src/base/json.cpp); nlohmann's own dump with the replace handler
+// is the reference it must match byte for byte.
+namespace {
+std::string reference_dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+}  // namespace
+
+TEST(JsonDump, StringsMatchNlohmannIncludingIllFormedUtf8) {
+  for (int c = 0; c < 256; ++c) {
+    const Json one(std::string(1, static_cast<char>(c)));
+    ASSERT_EQ(dump_json(one), reference_dump(one)) << c;
+  }
+  // Every 3-byte string over the bytes where UTF-8 validity changes (RFC 3629 §4 ranges,
+  // escapes, the ends of each range): truncated, overlong, surrogate and > U+10FFFF sequences.
+  const unsigned char edges[] = {0x00, 0x08, 0x0A, 0x1F, 0x20, '"', '\\', 'a', 0x7F, 0x80, 0x8F, 0x90,
+                                 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEE, 0xEF,
+                                 0xF0, 0xF1, 0xF4, 0xF5, 0xFF};
+  for (unsigned char a : edges) {
+    for (unsigned char b : edges) {
+      for (unsigned char c : edges) {
+        const Json s(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
+        ASSERT_EQ(dump_json(s), reference_dump(s)) << int(a) << " " << int(b) << " " << int(c);
+      }
+    }
+  }
+  std::mt19937 rng(13);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text(rng() % 16, '\0');
+    for (auto& ch : text) ch = static_cast<char>(rng() % 4 == 0 ? 0x80 | (rng() % 0x80) : rng() % 256);
+    const Json member = Json::object({{text, text}});
+    ASSERT_EQ(dump_json(member), reference_dump(member));
+  }
+  EXPECT_EQ(dump_json(Json("\xF0\x9F\x94\x91 \xE2\x82\xAC")), "\"\xF0\x9F\x94\x91 \xE2\x82\xAC\"");  // kept as UTF-8
+  EXPECT_EQ(dump_json(Json("\x01\x7F\"\\/")), "\"\\u0001\x7F\\\"\\\\/\"");
+  EXPECT_EQ(dump_json(Json("\xE2\x82")), "\"\xEF\xBF\xBD\"");          // truncated at the end: one U+FFFD
+  EXPECT_EQ(dump_json(Json("\xE0\x80" "A")), "\"\xEF\xBF\xBD\xEF\xBF\xBD" "A\"");  // overlong: one per byte
+}
+
+TEST(JsonDump, NumbersAndStructureMatchNlohmann) {
+  const Json values[] = {
+      nullptr, true, false, 0, -1, 42, std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max(),
+      std::numeric_limits<unsigned long long>::max(), 0.0, -0.0, 1.0, -2.5, 1.5, 300.0, 0.1, 0.5, 1e15, 1e16,
+      123456789012345.0, 1234567890123456.0, 1e-4, 1.5e-4, 1e-5, 0.000123, 1e20, 1.5e-7, 5e-324, 2.2250738585072014e-308,
+      1.7976931348623157e308, 1e21, 1e100, 1e-100, std::nan(""), std::numeric_limits<double>::infinity(),
+      -std::numeric_limits<double>::infinity(), Json::array(), Json::object(), Json::array({1, "two", nullptr, 3.5}),
+      Json::object({{"b", 1}, {"a", Json::array({Json::object(), Json::array()})}, {"", ""}, {"c\n", false}})};
+  for (const auto& value : values) EXPECT_EQ(dump_json(value), reference_dump(value));
+
+  // Random doubles: always read back as the same double (RFC 8259 §6 leaves precision to the
+  // implementation; both writers round-trip) and no longer than nlohmann's Grisu2 output.
+  std::mt19937_64 rng(7);
+  int different = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t bits = rng();
+    double value;
+    std::memcpy(&value, &bits, sizeof value);
+    if (!std::isfinite(value)) continue;
+    const std::string ours = dump_json(value), theirs = reference_dump(value);
+    auto back = parse_json(ours);
+    ASSERT_TRUE(back) << ours;
+    ASSERT_EQ(back.value().get<double>(), value) << ours;
+    ASSERT_LE(ours.size(), theirs.size()) << ours << " vs " << theirs;
+    different += ours != theirs;
+  }
+  EXPECT_LT(different, 200);  // Grisu2 is shortest for ~99.9 % of doubles
 }
