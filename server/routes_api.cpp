@@ -9,16 +9,25 @@
 namespace authwasm::server {
 namespace {
 
-Json sample_posts(const AccessClaims& claims) {
-  return Json{{"viewer", claims.sub},
-              {"posts", Json::array({
-                            Json{{"id", 1}, {"title", "Hello from the reference server"},
-                                 {"body", "This list came back because your access token verified."}},
-                            Json{{"id", 2}, {"title", "Refresh tokens rotate"},
-                                 {"body", "Each refresh gives a new HttpOnly cookie; reuse revokes the session."}},
-                            Json{{"id", 3}, {"title", "Access tokens live in memory"},
-                                 {"body", "Never in localStorage, never in a readable cookie."}},
-                        })}};
+// GET /api/posts answers {viewer, posts}: the posts are the same for everyone, so they are
+// serialised once and only the viewer per request (the body is byte for byte dump_json of the
+// whole object, whose members keep their order).
+const std::string& sample_posts_json() {
+  static const std::string posts = dump_json(Json::array({
+      Json{{"id", 1}, {"title", "Hello from the reference server"},
+           {"body", "This list came back because your access token verified."}},
+      Json{{"id", 2}, {"title", "Refresh tokens rotate"},
+           {"body", "Each refresh gives a new HttpOnly cookie; reuse revokes the session."}},
+      Json{{"id", 3}, {"title", "Access tokens live in memory"},
+           {"body", "Never in localStorage, never in a readable cookie."}},
+  }));
+  return posts;
+}
+
+void send_sample_posts(httplib::Response& res, const AccessClaims& claims) {
+  send_json(res, 200, Json());  // status and the no-store headers of every JSON answer
+  res.set_content("{\"viewer\":" + dump_json(claims.sub) + ",\"posts\":" + sample_posts_json() + "}",
+                  "application/json");
 }
 
 bool is_api_path(const std::string& path) {
@@ -35,7 +44,7 @@ void register_api_routes(httplib::Server& server, App& app) {
     app.stats.api_requests++;
     AccessClaims claims;
     if (!app.authenticate(req, res, claims)) return;
-    send_json(res, 200, sample_posts(claims));
+    send_sample_posts(res, claims);
   });
 
   server.Get(R"(/api/.*)", [&app](const httplib::Request& req, httplib::Response& res) {

@@ -13,6 +13,9 @@ namespace {
 // 5 MB when full. More live tokens than this only cost full signature checks again.
 constexpr std::size_t kVerifiedAccessTokens = 10000;
 
+constexpr char kAccessTokenTyp[] = "at+jwt";  // RFC 9068 §2.1
+constexpr char kIdTokenTyp[] = "JWT";         // OIDC Core §2 (RFC 7519 §5.1)
+
 JwkSet own_jwks(const SigningKey& key) {
   auto parsed = JwsKey::from_jwk(key.public_jwk());
   std::vector<JwsKey> keys;
@@ -29,14 +32,20 @@ const char* access_token_time_refusal(int64_t exp, int64_t iat, int64_t now) {
 
 TokenIssuer::TokenIssuer(const Config& config, const SigningKey& key)
     : config_(config), key_(key), jwks_(own_jwks(key)),
-      verified_(std::make_unique<AccessTokenCache>(kVerifiedAccessTokens)) {}
+      verified_(std::make_unique<AccessTokenCache>(kVerifiedAccessTokens)), header_kid_(key.kid()),
+      access_header_(encoded_header(kAccessTokenTyp)), id_header_(encoded_header(kIdTokenTyp)) {}
 
 TokenIssuer::~TokenIssuer() = default;
 
-std::string TokenIssuer::sign(const Json& claims, const char* typ) const {
-  // RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature).
-  const Json header = {{"alg", "ES256"}, {"typ", typ}, {"kid", key_.kid()}};
-  std::string input = base64url_encode(dump_json(header)) + "." + base64url_encode(dump_json(claims));
+std::string TokenIssuer::encoded_header(const char* typ) const {
+  return base64url_encode(dump_json(Json{{"alg", "ES256"}, {"typ", typ}, {"kid", key_.kid()}}));
+}
+
+std::string TokenIssuer::sign(const Json& claims, const char* typ, const std::string& header) const {
+  // RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature). `header`
+  // was encoded at construction; it is encoded again only if the key's kid changed since.
+  std::string input =
+      (key_.kid() == header_kid_ ? header : encoded_header(typ)) + "." + base64url_encode(dump_json(claims));
   const std::string signature = key_.sign(input);
   return input + "." + base64url_encode(signature);
 }
@@ -49,7 +58,7 @@ std::string TokenIssuer::access_token(const std::string& sub, const std::string&
                  {"jti", new_secret().value_or("")},           {"sid", sid},
                  {"scope", scope},        {"client_id", client_id}};
   if (!jkt.empty()) claims["cnf"] = Json{{"jkt", jkt}};  // RFC 9449 §6.1
-  return sign(claims, "at+jwt");  // RFC 9068 §2.1
+  return sign(claims, kAccessTokenTyp, access_header_);
 }
 
 std::string TokenIssuer::id_token(const std::string& sub, const std::string& client_id, const std::string& sid,
@@ -58,7 +67,7 @@ std::string TokenIssuer::id_token(const std::string& sub, const std::string& cli
                  {"exp", now + config_.access_ttl},         {"iat", now},
                  {"auth_time", auth_time}, {"azp", client_id}, {"sid", sid}};
   if (!nonce.empty()) claims["nonce"] = nonce;  // OIDC Core §3.1.3.7 step 11
-  return sign(claims, "JWT");
+  return sign(claims, kIdTokenTyp, id_header_);
 }
 
 BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t now) const {
@@ -82,7 +91,7 @@ BearerCheck TokenIssuer::verify_signed_access_token(const std::string& token, in
     return check;
   }
   const DecodedJwt& jwt = verified.value();
-  if (get_string(jwt.header, "typ") != std::optional<std::string>("at+jwt")) {
+  if (get_string(jwt.header, "typ") != std::optional<std::string>(kAccessTokenTyp)) {
     check.description = "not an access token (typ is not at+jwt, RFC 9068 §4)";
     return check;
   }

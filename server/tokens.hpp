@@ -50,12 +50,14 @@ class TokenIssuer {
   const JwkSet& jwks() const { return jwks_; }
 
  private:
-  std::string sign(const Json& claims, const char* typ) const;
+  std::string encoded_header(const char* typ) const;  // BASE64URL(JOSE header), RFC 7515 §7.1
+  std::string sign(const Json& claims, const char* typ, const std::string& header) const;
   BearerCheck verify_signed_access_token(const std::string& token, int64_t now) const;
   const Config& config_;
   const SigningKey& key_;
   JwkSet jwks_;
   std::unique_ptr<AccessTokenCache> verified_;  // the key set above is fixed for its lifetime
+  std::string header_kid_, access_header_, id_header_;  // the two headers, for key_.kid() at construction
 };
 
 }  // namespace authwasm::server
