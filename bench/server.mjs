@@ -3,11 +3,15 @@
 //      with the token it was just given, against authwasm-server (POST /auth/refresh, cookie)
 //      and against oidc-provider's refresh grant (POST /token, refresh_token=...), same driver;
 //  (2) bearer-protected requests/s with wrk and one valid token: authwasm's GET /api/posts
-//      (ES256 JWT verified per request, no DB) against oidc-provider's userinfo (GET /me,
-//      opaque token looked up in its in-memory adapter).
+//      (ES256 JWT verified once, then answered from the server's cache of verified tokens
+//      until it expires; no DB) against oidc-provider's userinfo (GET /me, opaque token looked
+//      up in its in-memory adapter).
+// Each row also gives the server process's CPU time per request (/proc/PID/stat, user +
+// system), which depends less than req/s on what else the shared cores are running, and for
+// the refresh loops the driver's own CPU time per request (this process, process.cpuUsage()).
 // Usage: node bench/server.mjs [--sessions 8] [--seconds 5] [--wrk-seconds 5] [--wrk-connections 16]
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -27,6 +31,9 @@ const SERVER_BIN = process.env.AUTHWASM_SERVER_BIN ?? join(root, "build/native/s
 
 // ---------------------------------------------------------------- plumbing
 
+const socketsSeen = new WeakSet();
+
+/** One HTTP request; counts each new connection in agent.connections. */
 function request(agent, url, { method = "GET", headers = {}, body } = {}) {
   return new Promise((resolveReq, reject) => {
     const req = http.request(url, { method, headers, agent }, (res) => {
@@ -35,6 +42,11 @@ function request(agent, url, { method = "GET", headers = {}, body } = {}) {
       res.on("end", () => resolveReq({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
     });
     req.on("error", reject);
+    req.on("socket", (socket) => {
+      if (socketsSeen.has(socket)) return;
+      socketsSeen.add(socket);
+      agent.connections = (agent.connections ?? 0) + 1;
+    });
     req.end(body);
   });
 }
@@ -66,6 +78,26 @@ function stop(child) {
   });
 }
 
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** CPU time (user + system) of a process so far, in µs; NaN where /proc is missing. */
+function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6;  // utime, stime: proc(5)
+  } catch {
+    return NaN;
+  }
+}
+
+/** Runs `phase` and adds `cpu_us`: the process's CPU µs per request it made. */
+async function withCpu(pid, phase) {
+  const before = cpuMicros(pid);
+  const result = await phase();
+  const requests = result.requests ?? 0;
+  return { ...result, cpu_us: requests > 0 ? (cpuMicros(pid) - before) / requests : NaN };
+}
+
 function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
@@ -77,6 +109,7 @@ async function driveRefresh(initialTokens, refreshOnce) {
   let errors = 0;
   const end = performance.now() + SECONDS * 1000;
   const started = performance.now();
+  const driverCpu = process.cpuUsage();
   await Promise.all(initialTokens.map(async (first) => {
     let token = first;
     for (let i = 0; i < MAX_REQUESTS_PER_SESSION && performance.now() < end; i++) {
@@ -91,11 +124,14 @@ async function driveRefresh(initialTokens, refreshOnce) {
     }
   }));
   const elapsed = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(driverCpu);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length, errors, rps: latencies.length / elapsed,
     p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+    driver_cpu_us: latencies.length ? (user + system) / latencies.length : NaN,
+    connections: agent.connections ?? 0,  // a keep-alive client needs one per session
   };
 }
 
@@ -105,11 +141,13 @@ function wrk(url, token) {
   ], { encoding: "utf8" });
   if (result.error) return { error: result.error.message };
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(result.stdout);
+  const requests = /(\d+) requests in/.exec(result.stdout);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(result.stdout);
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(result.stdout);
   const unit = { us: 0.001, ms: 1, s: 1000 };
   return {
     rps: rps ? Number(rps[1]) : NaN,
+    requests: requests ? Number(requests[1]) : 0,
     p99: p99 ? Number(p99[1]) * unit[p99[2]] : NaN,
     non2xx: non2xx ? Number(non2xx[1]) : 0,
   };
@@ -139,15 +177,15 @@ async function benchAuthwasm() {
   }
   agent.destroy();
 
-  const refresh = await driveRefresh(cookies, async (a, token) => {
+  const refresh = await withCpu(child.pid, () => driveRefresh(cookies, async (a, token) => {
     const res = await request(a, `${url}/auth/refresh`, {
       method: "POST", headers: { origin, cookie: `authwasm_rt=${token}`, "content-length": "0" },
     });
     if (res.status !== 200) return null;
     JSON.parse(res.body);
     return /authwasm_rt=([^;]*)/.exec(res.headers["set-cookie"].join("\n"))[1];
-  });
-  const api = wrk(`${url}/api/posts`, accessToken);
+  }));
+  const api = await withCpu(child.pid, async () => wrk(`${url}/api/posts`, accessToken));
   await stop(child);
   rmSync(dataDir, { recursive: true, force: true });
   return { refresh, api };
@@ -165,7 +203,7 @@ async function benchOidcProvider() {
   }
   const { url, clientId, refreshTokens } = JSON.parse(peer.match[1]);
   let accessToken;
-  const refresh = await driveRefresh(refreshTokens, async (a, token) => {
+  const refresh = await withCpu(peer.child.pid, () => driveRefresh(refreshTokens, async (a, token) => {
     const res = await request(a, `${url}/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -175,8 +213,9 @@ async function benchOidcProvider() {
     const body = JSON.parse(res.body);
     accessToken = body.access_token;
     return body.refresh_token;
-  });
-  const api = accessToken ? wrk(`${url}/me`, accessToken) : { error: "no access token" };
+  }));
+  const api = accessToken ? await withCpu(peer.child.pid, async () => wrk(`${url}/me`, accessToken))
+    : { error: "no access token" };
   await stop(peer.child);
   return { refresh, api };
 }
@@ -191,27 +230,30 @@ const ours = await benchAuthwasm();
 const theirs = await benchOidcProvider();
 
 console.log("\n(1) refresh, each session refreshing with the token it was just given");
-console.log("                        requests   errors    req/s   p50 ms   p99 ms");
+console.log("                        requests   errors    req/s   p50 ms   p99 ms  CPU us/req  driver CPU us/req  connections");
 const row = (name, r) => console.log(
-  `${name.padEnd(22)} ${String(r.requests).padStart(9)} ${String(r.errors).padStart(8)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)}`);
+  `${name.padEnd(22)} ${String(r.requests).padStart(9)} ${String(r.errors).padStart(8)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.cpu_us, 0).padStart(11)} ${fmt(r.driver_cpu_us, 0).padStart(18)} ${String(r.connections).padStart(12)}`);
 row("authwasm-server", ours.refresh);
 if (theirs.skipped) {
   console.log(`oidc-provider          skipped: ${theirs.skipped}`);
 } else {
   row("oidc-provider", theirs.refresh);
   console.log(`ratio authwasm/oidc-provider: throughput ${ratio(ours.refresh.rps, theirs.refresh.rps)}, ` +
-    `p99 latency ${ratio(ours.refresh.p99, theirs.refresh.p99)} (lower is better)`);
+    `p99 latency ${ratio(ours.refresh.p99, theirs.refresh.p99)} (lower is better), ` +
+    `CPU per request ${ratio(ours.refresh.cpu_us, theirs.refresh.cpu_us)} (lower is better)`);
 }
 
 console.log("\n(2) bearer-protected GET with wrk and one valid token");
-console.log("                                          req/s   p99 ms  non-2xx");
+console.log("                                          req/s   p99 ms  non-2xx  CPU us/req");
 const apiRow = (name, r) => console.log(r.error ? `${name.padEnd(38)} ${r.error}` :
-  `${name.padEnd(38)} ${fmt(r.rps).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.non2xx).padStart(8)}`);
-apiRow("authwasm GET /api/posts (JWT, no DB)", ours.api);
+  `${name.padEnd(38)} ${fmt(r.rps).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.non2xx).padStart(8)} ${fmt(r.cpu_us, 1).padStart(11)}`);
+apiRow("authwasm GET /api/posts (JWT, cached)", ours.api);
 if (!theirs.skipped) {
   apiRow("oidc-provider GET /me (opaque, lookup)", theirs.api);
-  console.log(`ratio authwasm/oidc-provider: ${ratio(ours.api.rps, theirs.api.rps)} requests/s`);
+  console.log(`ratio authwasm/oidc-provider: ${ratio(ours.api.rps, theirs.api.rps)} requests/s, ` +
+    `CPU per request ${ratio(ours.api.cpu_us, theirs.api.cpu_us)} (lower is better)`);
 }
 console.log("\nNotes: oidc-provider runs with its in-memory adapter (no disk) and opaque access tokens;");
-console.log("authwasm-server writes every rotation to SQLite (WAL) and signs two ES256 JWTs per refresh.");
+console.log("authwasm-server writes every rotation to SQLite (WAL) and signs two ES256 JWTs per refresh;");
+console.log("its /api verifies a token's signature once and answers repeats from a bounded cache until exp.");
 console.log("The driver, the servers and wrk share this machine's cores: compare ratios, not absolutes.");
