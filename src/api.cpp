@@ -15,13 +15,28 @@
 namespace authwasm {
 namespace {
 
-using Reply = Result<Json>;
+// One call in progress: its arguments, the client it is about (operations on a session), and
+// its answer, written as it goes: {"ok":true,<members>}, or {"ok":false,"code","message"} once
+// fail() was called. No Json is built for an answer unless a part of it already is one.
+struct Call {
+  explicit Call(const Json& a) : args(a) { answer.boolean("ok", true); }
+  void fail(Error e) { error = std::move(e); }
+  void fail(ErrorCode code, const char* message) { error = make_error(code, message); }
+  void bad_args(const char* what) { fail(ErrorCode::invalid_argument, what); }
 
-Json failure(const Error& error) {
-  return object({{"ok", false}, {"code", to_string(error.code)}, {"message", error.message}});
+  const Json& args;
+  Session* session = nullptr;
+  JsonWriter answer;
+  std::optional<Error> error;
+};
+
+std::string failure_text(const Error& error) {
+  JsonWriter out;
+  out.boolean("ok", false);
+  out.string("code", to_string(error.code));
+  out.string("message", error.message);
+  return std::move(out).close();
 }
-
-Error bad_args(const char* what) { return make_error(ErrorCode::invalid_argument, what); }
 
 // Sessions by handle: JS holds a number, not an Embind object that would need .delete().
 // A page has one or two clients, so a vector searched in order (a std::map's tree code cost
@@ -41,278 +56,308 @@ std::vector<OpenSession>::iterator find_session(const Json& args) {
   return std::find_if(all.begin(), all.end(), [&](const OpenSession& open) { return open.handle == handle; });
 }
 
-Result<Session*> session_of(const Json& args) {
-  auto it = find_session(args);
-  if (it == sessions().end()) return bad_args("no client with this handle (closed?)");
-  return it->session.get();
-}
+constexpr const char* kNoSuchClient = "no client with this handle (closed?)";
 
 Clock clock_of(const Json& args) {
   return Clock{get_int(args, "wall").value_or(0), get_int(args, "mono").value_or(0)};
 }
 
+long long mono_of(const Json& args) { return get_int(args, "mono").value_or(0); }
+
 HttpResponse response_of(const Json& args) {
   return args.contains("response") ? http_response_from_json(args["response"]) : HttpResponse{};
 }
 
+// A member that is passed on as it is (null when absent).
+const Json& member_of(const Json& args, const char* name) {
+  static const Json null;
+  return args.contains(name) ? args[name] : null;
+}
+
 // ------------------------------------------------------------------ operations
-Reply create_pkce(const Json& args) {
-  auto pair = create_pkce_pair(static_cast<std::size_t>(get_int(args, "length").value_or(kPkceDefaultLength)));
-  if (!pair) return pair.error();
-  return object({{"verifier", pair.value().verifier}, {"challenge", pair.value().challenge}});
+void create_pkce(Call& c) {
+  auto pair = create_pkce_pair(static_cast<std::size_t>(get_int(c.args, "length").value_or(kPkceDefaultLength)));
+  if (!pair) return c.fail(pair.error());
+  c.answer.string("verifier", pair.value().verifier);
+  c.answer.string("challenge", pair.value().challenge);
 }
 
-Reply challenge(const Json& args) {
-  auto verifier = get_string(args, "verifier");
-  if (!verifier) return bad_args("verifier must be a string");
-  auto c = pkce_challenge(*verifier);
-  if (!c) return c.error();
-  return object({{"challenge", c.value()}});
+void challenge(Call& c) {
+  auto verifier = get_string(c.args, "verifier");
+  if (!verifier) return c.bad_args("verifier must be a string");
+  auto challenge = pkce_challenge(*verifier);
+  if (!challenge) return c.fail(challenge.error());
+  c.answer.string("challenge", challenge.value());
 }
 
-Reply decode(const Json& args) {
-  auto token = get_string(args, "token");
-  if (!token) return bad_args("token must be a string");
+void decode(Call& c) {
+  auto token = get_string(c.args, "token");
+  if (!token) return c.bad_args("token must be a string");
   auto jwt = decode_jwt(*token);
-  if (!jwt) return jwt.error();
-  return object({{"header", jwt.value().header}, {"claims", jwt.value().claims}});
+  if (!jwt) return c.fail(jwt.error());
+  c.answer.value("header", jwt.value().header);
+  c.answer.value("claims", jwt.value().claims);
 }
 
-Reply create(const Json& args) {
+void create(Call& c) {
   static long long next_handle = 1;
-  auto config = parse_client_config(args.contains("options") ? args["options"] : Json());
-  if (!config) return config.error();
+  auto config = parse_client_config(member_of(c.args, "options"));
+  if (!config) return c.fail(config.error());
   const long long handle = next_handle++;
   sessions().push_back({handle, std::make_unique<Session>(std::move(config).value())});
-  return object({{"handle", handle}});
+  c.answer.number("handle", handle);
 }
 
-Reply destroy(const Json& args) {
-  auto it = find_session(args);
-  if (it == sessions().end()) return bad_args("no client with this handle (closed?)");
+void destroy(Call& c) {
+  auto it = find_session(c.args);
+  if (it == sessions().end()) return c.bad_args(kNoSuchClient);
   it->session->wipe();
   sessions().erase(it);
-  return Json::object();
 }
 
-Reply begin_login(Session& s, const Json& args) {
+void begin_login(Call& c) {
+  Session& s = *c.session;
   LoginOptions options;
-  options.return_to = get_string(args, "returnTo").value_or("");
-  options.prompt = get_string(args, "prompt").value_or("");
-  if (args.contains("extraParams")) {
-    if (!args["extraParams"].is_object()) return bad_args("extraParams must be an object of strings");
-    for (const auto& [name, value] : args["extraParams"].items()) {
-      if (!value.is_string()) return bad_args("extraParams must be an object of strings");
-      options.extra_params.emplace_back(name, value.get<std::string>());
+  options.return_to = get_string(c.args, "returnTo").value_or("");
+  options.prompt = get_string(c.args, "prompt").value_or("");
+  if (c.args.contains("extraParams")) {
+    const Json& extra = c.args["extraParams"];
+    const char* const refusal = "extraParams must be an object of strings";
+    if (!extra.is_object()) return c.bad_args(refusal);
+    for (const auto& [name, value] : extra.get_ref<const Json::object_t&>()) {
+      if (!value.is_string()) return c.bad_args(refusal);
+      options.extra_params.emplace_back(name, value.get_ref<const std::string&>());
     }
   }
   if (s.config().dpop) {  // RFC 9449 §10: the code is bound to the key the exchange will prove
-    if (!s.dpop_key()) return make_error(ErrorCode::configuration, "no DPoP key (setDpopKey first)");
+    if (!s.dpop_key()) return c.fail(ErrorCode::configuration, "no DPoP key (setDpopKey first)");
     options.dpop_jkt = jwk_thumbprint(*s.dpop_key());
   }
   auto start = begin_authorization(s.config(), options);
-  if (!start) return start.error();
-  return object({{"url", start.value().url}, {"transaction", dump_json(start.value().transaction.to_json())}});
+  if (!start) return c.fail(start.error());
+  c.answer.string("url", start.value().url);
+  c.answer.string("transaction", dump_json(start.value().transaction.to_json()));
 }
 
-Reply parse_redirect(Session& s, const Json& args) {
-  auto url = get_string(args, "url");
-  auto stored = get_string(args, "transaction");
-  if (!url) return bad_args("url must be a string");
-  if (!stored) return make_error(ErrorCode::state_mismatch, "no login is pending in this tab (replayed or foreign callback?)");
+void parse_redirect(Call& c) {
+  Session& s = *c.session;
+  auto url = get_string(c.args, "url");
+  auto stored = get_string(c.args, "transaction");
+  if (!url) return c.bad_args("url must be a string");
+  if (!stored) return c.fail(ErrorCode::state_mismatch, "no login is pending in this tab (replayed or foreign callback?)");
   auto transaction = Transaction::from_json(*stored);
-  if (!transaction) return transaction.error();
+  if (!transaction) return c.fail(transaction.error());
   auto code = parse_callback(s.config(), *url, transaction.value());
-  if (!code) return code.error();
-  return object({{"request", to_json(code_token_request(s.config(), code.value(), transaction.value()))},
-              {"returnTo", transaction.value().return_to}});
+  if (!code) return c.fail(code.error());
+  c.answer.value("request", to_json(code_token_request(s.config(), code.value(), transaction.value())));
+  c.answer.string("returnTo", transaction.value().return_to);
 }
 
 // The callback URL without its one-time parameters, for history.replaceState.
-Reply clean_callback_url(const Json& args) {
-  auto url = get_string(args, "url");
-  if (!url) return bad_args("url must be a string");
-  return object({{"cleanUrl", remove_query_params(*url, {"code", "state", "iss", "session_state",
-                                                      "error", "error_description", "error_uri"})}});
+void clean_callback_url(Call& c) {
+  auto url = get_string(c.args, "url");
+  if (!url) return c.bad_args("url must be a string");
+  c.answer.string("cleanUrl", remove_query_params(*url, {"code", "state", "iss", "session_state",
+                                                         "error", "error_description", "error_uri"}));
 }
 
-Reply accept_code(Session& s, const Json& args) {
-  auto transaction = Transaction::from_json(get_string(args, "transaction").value_or(""));
-  if (!transaction) return transaction.error();
+// acceptCodeResponse and acceptLoginResponse: {user} after the token endpoint's answer.
+void answer_user(Call& c, const IdTokenExpectations& expect) {
+  auto user = c.session->accept_token_response(response_of(c.args), expect, clock_of(c.args));
+  if (!user) return c.fail(user.error());
+  c.answer.value("user", user.value());
+}
+
+void accept_code(Call& c) {
+  auto transaction = Transaction::from_json(get_string(c.args, "transaction").value_or(""));
+  if (!transaction) return c.fail(transaction.error());
   IdTokenExpectations expect;
   expect.nonce = transaction.value().nonce;
-  auto user = s.accept_token_response(response_of(args), expect, clock_of(args));
-  if (!user) return user.error();
-  return object({{"user", user.value()}});
+  answer_user(c, expect);
 }
 
-Reply password_request(Session& s, const Json& args) {
-  auto username = get_string(args, "username");
-  auto password = get_string(args, "password");
+void accept_login(Call& c) { answer_user(c, IdTokenExpectations{}); }
+
+void password_request(Call& c) {
+  Session& s = *c.session;
+  auto username = get_string(c.args, "username");
+  auto password = get_string(c.args, "password");
   if (!username || !password || username->empty() || password->empty()) {
-    return bad_args("username and password must be non-empty strings");
+    return c.bad_args("username and password must be non-empty strings");
   }
-  if (s.config().endpoints.login.empty()) return make_error(ErrorCode::configuration, "no login endpoint");
-  return object({{"request", to_json(s.password_login_request(*username, *password))}});
+  if (s.config().endpoints.login.empty()) return c.fail(ErrorCode::configuration, "no login endpoint");
+  c.answer.value("request", to_json(s.password_login_request(*username, *password)));
 }
 
-Reply accept_login(Session& s, const Json& args) {
-  auto user = s.accept_token_response(response_of(args), IdTokenExpectations{}, clock_of(args));
-  if (!user) return user.error();
-  return object({{"user", user.value()}});
-}
-
-Reply begin_refresh(Session& s, const Json&) {
+void begin_refresh(Call& c) {
+  Session& s = *c.session;
   RefreshStep step = s.begin_refresh();
-  if (step.kind == RefreshStep::start) {
-    // generation: for refreshGate, once this tab holds the cross-tab lock (src/tabs/tab_message.hpp)
-    return object({{"step", "start"}, {"request", to_json(step.request)}, {"generation", s.generation()}});
-  }
   // unavailable (memory mode without a refresh token): js/ may ask the holder tab instead.
-  return object({{"step", step.kind == RefreshStep::join ? "join" : "unavailable"}, {"generation", s.generation()}});
+  static const char* const steps[] = {"start", "join", "unavailable"};
+  c.answer.string("step", steps[step.kind == RefreshStep::start ? 0 : step.kind == RefreshStep::join ? 1 : 2]);
+  if (step.kind == RefreshStep::start) c.answer.value("request", to_json(step.request));
+  // generation: for refreshGate, once this tab holds the cross-tab lock (src/tabs/tab_message.hpp)
+  c.answer.number("generation", s.generation());
 }
 
-Reply finish_refresh(Session& s, const Json& args) {
-  auto change = s.finish_refresh(response_of(args), clock_of(args));
-  if (!change) return change.error();
-  return object({{"ended", change.value().ended}, {"user", change.value().user}});
+void finish_refresh(Call& c) {
+  auto change = c.session->finish_refresh(response_of(c.args), clock_of(c.args));
+  if (!change) return c.fail(change.error());
+  c.answer.boolean("ended", change.value().ended);
+  c.answer.value("user", change.value().user);
 }
 
-Reply abandon_refresh(Session& s, const Json&) {
-  s.abandon_refresh();
-  return Json::object();
-}
+void abandon_refresh(Call& c) { c.session->abandon_refresh(); }
 
-Reply authorization(Session& s, const Json& args) {
-  const long long mono = get_int(args, "mono").value_or(0);
+void authorization(Call& c) {
+  Session& s = *c.session;
+  const long long mono = mono_of(c.args);
   const Freshness f = s.freshness(mono);
-  Json out = object({{"freshness", f == Freshness::fresh ? "fresh" : f == Freshness::expired ? "expired" : "none"}});
+  c.answer.string("freshness", f == Freshness::fresh ? "fresh" : f == Freshness::expired ? "expired" : "none");
   if (f == Freshness::fresh) {
-    out["header"] = s.authorization(mono).value();
-    out["generation"] = s.generation();
+    c.answer.string("header", s.authorization(mono).value());
+    c.answer.number("generation", s.generation());
   }
-  return out;
 }
 
-Reply classify(Session& s, const Json& args) {
-  const ApiAction action = s.classify_api_response(
-      static_cast<int>(get_int(args, "attempt").value_or(1)), args.value("nonceRetried", false) == true,
-      static_cast<unsigned>(get_int(args, "generation").value_or(-1)),
-      static_cast<int>(get_int(args, "status").value_or(0)), get_string(args, "wwwAuthenticate").value_or(""));
+void classify(Call& c) {
+  const ApiAction action = c.session->classify_api_response(
+      static_cast<int>(get_int(c.args, "attempt").value_or(1)), get_true(c.args, "nonceRetried"),
+      static_cast<unsigned>(get_int(c.args, "generation").value_or(-1)),
+      static_cast<int>(get_int(c.args, "status").value_or(0)), get_string(c.args, "wwwAuthenticate").value_or(""));
   static const char* const names[] = {"deliver", "refresh_and_retry", "retry", "nonce_retry"};
-  return object({{"action", names[static_cast<int>(action)]}});
+  c.answer.string("action", names[static_cast<int>(action)]);
 }
 
-Reply logout(Session& s, const Json& args) {
+void logout(Call& c) {
+  Session& s = *c.session;
   Json requests = Json::array();
-  const bool everywhere = args.value("everywhere", false) == true;
-  for (const auto& r : s.logout_requests(everywhere, get_int(args, "mono").value_or(0))) requests.push_back(to_json(r));
-  const std::string end_session = args.value("redirect", false) == true
-      ? s.end_session_url(get_string(args, "postLogoutRedirectUri").value_or(""), get_string(args, "state").value_or(""))
-      : "";
-  return object({{"requests", std::move(requests)}, {"endSessionUrl", end_session}});
+  for (const auto& r : s.logout_requests(get_true(c.args, "everywhere"), mono_of(c.args))) requests.push_back(to_json(r));
+  c.answer.value("requests", requests);
+  c.answer.string("endSessionUrl", get_true(c.args, "redirect")
+      ? s.end_session_url(get_string(c.args, "postLogoutRedirectUri").value_or(""), get_string(c.args, "state").value_or(""))
+      : "");
 }
 
-Reply wipe(Session& s, const Json&) {
-  s.wipe();
-  return Json::object();
-}
+void wipe(Call& c) { c.session->wipe(); }
 
-Reply info(Session& s, const Json& args) {
-  Json out = s.info(get_int(args, "mono").value_or(0));
-  out["tabMessages"] = s.tab_state().stats();
-  out["holdsRefreshToken"] = s.holds_refresh_token();
-  return out;
+void info(Call& c) {
+  Session& s = *c.session;
+  c.answer.members(s.info(mono_of(c.args)));
+  c.answer.value("tabMessages", s.tab_state().stats());
+  c.answer.boolean("holdsRefreshToken", s.holds_refresh_token());
 }
 
 // ------------------------------------------------------------------ other tabs (src/tabs/tab_message.hpp)
-Reply encode_tab(Session& s, const Json& args) {
-  auto message = encode_tab_message(s, get_string(args, "type").value_or(""), args, clock_of(args));
-  if (!message) return message.error();
-  return object({{"message", std::move(message).value()}});
+void encode_tab(Call& c) {
+  auto message = encode_tab_message(*c.session, get_string(c.args, "type").value_or(""), c.args, clock_of(c.args));
+  if (!message) return c.fail(message.error());
+  c.answer.string("message", message.value());
 }
 
-Reply receive_tab(Session& s, const Json& args) {
-  return to_json(receive_tab_message(s, args.contains("message") ? args["message"] : Json(), clock_of(args)));
+void receive_tab(Call& c) {
+  c.answer.members(to_json(receive_tab_message(*c.session, member_of(c.args, "message"), clock_of(c.args))));
 }
 
-Reply refresh_gate_op(Session& s, const Json& args) {
-  const RefreshGate gate = refresh_gate(s, static_cast<unsigned>(get_int(args, "since").value_or(-1)),
-                                        get_int(args, "mono").value_or(0));
+void refresh_gate_op(Call& c) {
+  Session& s = *c.session;
+  const RefreshGate gate = refresh_gate(s, static_cast<unsigned>(get_int(c.args, "since").value_or(-1)), mono_of(c.args));
   if (gate != RefreshGate::proceed) s.abandon_refresh();  // this tab's flight ends without a request
-  return object({{"gate", gate == RefreshGate::proceed ? "proceed" : gate == RefreshGate::skip ? "skip" : "ended"},
-              {"user", s.user()}});
+  c.answer.string("gate", gate == RefreshGate::proceed ? "proceed" : gate == RefreshGate::skip ? "skip" : "ended");
+  c.answer.value("user", s.user());
 }
 
 // ------------------------------------------------------------------ DPoP (src/jose/dpop.hpp)
-Reply set_dpop_key(Session& s, const Json& args) {
-  if (!args.contains("jwk") || args["jwk"].is_null()) {
-    s.set_dpop_key(std::nullopt);
-    return Json::object();
-  }
-  auto key = EcPublicJwk::from_json(args["jwk"]);
-  if (!key) return key.error();
+void set_dpop_key(Call& c) {
+  Session& s = *c.session;
+  const Json& jwk = member_of(c.args, "jwk");
+  if (jwk.is_null()) return s.set_dpop_key(std::nullopt);
+  auto key = EcPublicJwk::from_json(jwk);
+  if (!key) return c.fail(key.error());
   s.set_dpop_key(std::move(key).value());
-  return object({{"jkt", jwk_thumbprint(*s.dpop_key())}});
+  c.answer.string("jkt", jwk_thumbprint(*s.dpop_key()));
 }
 
-Reply dpop_proof_input(Session& s, const Json& args) {
-  auto htm = get_string(args, "htm");
-  auto htu = get_string(args, "htu");
-  if (!htm || !htu) return bad_args("htm and htu must be strings");
-  auto input = s.dpop_proof_input(*htm, *htu, args.value("resource", false) == true, get_int(args, "wall").value_or(0));
-  if (!input) return input.error();
-  return object({{"signingInput", std::move(input).value()}});
+void dpop_proof_input(Call& c) {
+  auto htm = get_string(c.args, "htm");
+  auto htu = get_string(c.args, "htu");
+  if (!htm || !htu) return c.bad_args("htm and htu must be strings");
+  auto input = c.session->dpop_proof_input(*htm, *htu, get_true(c.args, "resource"), get_int(c.args, "wall").value_or(0));
+  if (!input) return c.fail(input.error());
+  c.answer.string("signingInput", input.value());
 }
 
 // The signature WebCrypto made over the signing input: 64 numbers 0..255 (r || s).
-Reply dpop_proof(const Json& args) {
-  auto input = get_string(args, "signingInput");
-  if (!input || !args.contains("signature") || !args["signature"].is_array()) return bad_args("signingInput and signature are required");
+void dpop_proof(Call& c) {
+  auto input = get_string(c.args, "signingInput");
+  const Json& bytes = member_of(c.args, "signature");
+  if (!input || !bytes.is_array()) return c.bad_args("signingInput and signature are required");
   std::string signature;
-  for (const auto& byte : args["signature"]) {
-    if (!byte.is_number_unsigned() || byte.get<unsigned>() > 255) return bad_args("signature must be bytes");
-    signature += static_cast<char>(byte.get<unsigned>());
+  for (const auto& byte : bytes.get_ref<const Json::array_t&>()) {
+    const auto* value = byte.get_ptr<const Json::number_unsigned_t*>();
+    if (!value || *value > 255) return c.bad_args("signature must be bytes");
+    signature += static_cast<char>(*value);
   }
   auto proof = assemble_compact_jws(*input, signature);
-  if (!proof) return proof.error();
-  return object({{"proof", std::move(proof).value()}});
+  if (!proof) return c.fail(proof.error());
+  c.answer.string("proof", proof.value());
 }
 
 // What a DPoP client does with an answer: remember its DPoP-Nonce (§8) and say whether a
 // token endpoint's use_dpop_nonce asks for the one retry.
-Reply dpop_answer(Session& s, const Json& args) {
-  const HttpResponse response = response_of(args);
-  s.remember_dpop_nonce(get_string(args, "url").value_or(""), response.dpop_nonce);
-  return object({{"retry", s.config().dpop && Session::wants_dpop_nonce(response)}});
+void dpop_answer(Call& c) {
+  Session& s = *c.session;
+  const HttpResponse response = response_of(c.args);
+  s.remember_dpop_nonce(get_string(c.args, "url").value_or(""), response.dpop_nonce);
+  c.answer.boolean("retry", s.config().dpop && Session::wants_dpop_nonce(response));
 }
 
 // ------------------------------------------------------------------ OpenID Providers (src/oauth/discovery.hpp)
-Reply discovery_request_op(const Json& args) {
-  auto issuer = get_string(args, "issuer");
-  if (!issuer) return bad_args("issuer must be a string");
-  auto timeout = parse_timeout_ms(args);  // the client's option, before the rest is validated
-  if (!timeout) return timeout.error();
+void discovery_request_op(Call& c) {
+  auto issuer = get_string(c.args, "issuer");
+  if (!issuer) return c.bad_args("issuer must be a string");
+  auto timeout = parse_timeout_ms(c.args);  // the client's option, before the rest is validated
+  if (!timeout) return c.fail(timeout.error());
   HttpRequest request = discovery_request(*issuer);
   request.timeout_ms = timeout.value();
-  return object({{"request", to_json(request)}});
+  c.answer.value("request", to_json(request));
 }
 
-Reply apply_discovery_op(const Json& args) {
-  auto options = apply_discovery(args.contains("options") ? args["options"] : Json(), response_of(args));
-  if (!options) return options.error();
-  return object({{"options", std::move(options).value()}});
+void apply_discovery_op(Call& c) {
+  auto options = apply_discovery(member_of(c.args, "options"), response_of(c.args));
+  if (!options) return c.fail(options.error());
+  c.answer.value("options", options.value());
 }
 
-Reply endpoints_op(Session& s, const Json&) {
-  return object({{"endpoints", endpoints_json(s.config())}, {"timeoutMs", s.config().timeout_ms}});
+void endpoints_op(Call& c) {
+  c.answer.value("endpoints", endpoints_json(c.session->config()));
+  c.answer.number("timeoutMs", c.session->config().timeout_ms);
 }
 
-Reply userinfo_op(Session& s, const Json& args) {
-  auto claims = accept_userinfo(s, response_of(args));
-  if (!claims) return claims.error();
-  return object({{"claims", std::move(claims).value()}});
+void userinfo_op(Call& c) {
+  auto claims = accept_userinfo(*c.session, response_of(c.args));
+  if (!claims) return c.fail(claims.error());
+  c.answer.value("claims", claims.value());
 }
+
+// A plain array searched in order: a std::map here cost ~1.7 KB of wasm for ~30 names.
+struct Operation {
+  const char* name;
+  void (*run)(Call&);
+  bool on_session;  // needs {"handle"} of an open client
+};
+constexpr Operation kOperations[] = {
+    {"createPkcePair", create_pkce, false}, {"pkceChallenge", challenge, false}, {"decodeJwt", decode, false},
+    {"create", create, false}, {"destroy", destroy, false}, {"cleanCallbackUrl", clean_callback_url, false},
+    {"discoveryRequest", discovery_request_op, false}, {"applyDiscovery", apply_discovery_op, false},
+    {"dpopProof", dpop_proof, false},
+    {"beginLogin", begin_login, true}, {"parseCallback", parse_redirect, true}, {"acceptCodeResponse", accept_code, true},
+    {"encodeTabMessage", encode_tab, true}, {"receiveTabMessage", receive_tab, true}, {"refreshGate", refresh_gate_op, true},
+    {"passwordLoginRequest", password_request, true}, {"acceptLoginResponse", accept_login, true},
+    {"beginRefresh", begin_refresh, true}, {"finishRefresh", finish_refresh, true}, {"abandonRefresh", abandon_refresh, true},
+    {"authorization", authorization, true}, {"classifyApiResponse", classify, true}, {"logoutRequests", logout, true},
+    {"wipe", wipe, true}, {"info", info, true}, {"endpoints", endpoints_op, true}, {"acceptUserinfo", userinfo_op, true},
+    {"setDpopKey", set_dpop_key, true}, {"dpopProofInput", dpop_proof_input, true}, {"dpopAnswer", dpop_answer, true}};
 
 }  // namespace
 
@@ -327,41 +372,26 @@ std::string fresh_authorization(long long handle, long long mono_ms) {
 
 std::string call(std::string_view op, std::string_view args_json) {
   auto parsed = parse_json_object(args_json);
-  if (!parsed) return dump_json(failure(bad_args("arguments must be a JSON object")));
-  const Json& args = parsed.value();
-
-  using Stateless = Reply (*)(const Json&);
-  using OnSession = Reply (*)(Session&, const Json&);
-  // Plain arrays searched in order: a std::map here cost ~1.7 KB of wasm for ~30 names.
-  struct StatelessOp { const char* name; Stateless run; };
-  struct SessionOp { const char* name; OnSession run; };
-  static const StatelessOp stateless[] = {
-      {"createPkcePair", create_pkce}, {"pkceChallenge", challenge}, {"decodeJwt", decode},
-      {"create", create}, {"destroy", destroy}, {"cleanCallbackUrl", clean_callback_url},
-      {"discoveryRequest", discovery_request_op}, {"applyDiscovery", apply_discovery_op},
-      {"dpopProof", dpop_proof}};
-  static const SessionOp on_session[] = {
-      {"beginLogin", begin_login}, {"parseCallback", parse_redirect}, {"acceptCodeResponse", accept_code},
-      {"encodeTabMessage", encode_tab}, {"receiveTabMessage", receive_tab}, {"refreshGate", refresh_gate_op},
-      {"passwordLoginRequest", password_request}, {"acceptLoginResponse", accept_login},
-      {"beginRefresh", begin_refresh}, {"finishRefresh", finish_refresh}, {"abandonRefresh", abandon_refresh},
-      {"authorization", authorization}, {"classifyApiResponse", classify}, {"logoutRequests", logout}, {"wipe", wipe}, {"info", info},
-      {"endpoints", endpoints_op}, {"acceptUserinfo", userinfo_op},
-      {"setDpopKey", set_dpop_key}, {"dpopProofInput", dpop_proof_input}, {"dpopAnswer", dpop_answer}};
-
-  Reply reply = make_error(ErrorCode::invalid_argument, "unknown operation");
-  for (const auto& entry : stateless) {
-    if (op == entry.name) reply = entry.run(args);
+  if (!parsed) return failure_text(make_error(ErrorCode::invalid_argument, "arguments must be a JSON object"));
+  Call c(parsed.value());
+  const Operation* found = nullptr;
+  for (const auto& entry : kOperations) {
+    if (op == entry.name) found = &entry;
   }
-  for (const auto& entry : on_session) {
-    if (op != entry.name) continue;
-    auto s = session_of(args);
-    reply = s ? entry.run(*s.value(), args) : Reply(s.error());
+  if (!found) {
+    c.bad_args("unknown operation");
+  } else if (found->on_session) {
+    auto it = find_session(c.args);
+    if (it == sessions().end()) {
+      c.bad_args(kNoSuchClient);
+    } else {
+      c.session = it->session.get();
+      found->run(c);
+    }
+  } else {
+    found->run(c);
   }
-  if (!reply) return dump_json(failure(reply.error()));
-  Json out = std::move(reply).value();
-  out["ok"] = true;
-  return dump_json(out);
+  return c.error ? failure_text(*c.error) : std::move(c.answer).close();
 }
 
 }  // namespace authwasm

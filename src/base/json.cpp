@@ -144,7 +144,7 @@ int utf8_sequence(const unsigned char* p, std::size_t left) {
 // RFC 8259 §7: quotation mark, reverse solidus and U+0000..U+001F escaped (the short forms
 // where there is one, else backslash-u 00XX); other characters as they are. Each maximal subpart of an
 // ill-formed sequence becomes one U+FFFD (what nlohmann's replace handler writes).
-void append_escaped(std::string& out, const std::string& text) {
+void append_escaped(std::string& out, std::string_view text) {
   static const char hex[] = "0123456789abcdef";
   out += '"';
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -165,7 +165,7 @@ void append_escaped(std::string& out, const std::string& text) {
       out += hex[c >> 4];
       out += hex[c & 15];
     } else {
-      out.append(text, i, static_cast<std::size_t>(length));
+      out.append(text.data() + i, static_cast<std::size_t>(length));
     }
     i += static_cast<std::size_t>(length);
   }
@@ -241,53 +241,44 @@ void append_float(std::string& out, double value) {
   }
 }
 
+void append_integer(std::string& out, long long value) {
+  if (value < 0) out += '-';
+  append_unsigned(out, value < 0 ? 0ULL - static_cast<unsigned long long>(value) : static_cast<unsigned long long>(value));
+}
+
+void append_json(std::string& out, const Json& value);
+
+void append_member(std::string& out, std::string_view name, const Json& value) {
+  if (out.back() != '{') out += ',';
+  append_escaped(out, name);
+  out += ':';
+  append_json(out, value);
+}
+
 void append_json(std::string& out, const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::object: {
-      out += '{';
-      const char* separator = "";
-      for (const auto& member : value.items()) {
-        out += separator;
-        append_escaped(out, member.key());
-        out += ':';
-        append_json(out, member.value());
-        separator = ",";
-      }
-      out += '}';
-      break;
+  if (const auto* object = value.get_ptr<const Json::object_t*>()) {
+    out += '{';
+    for (const auto& [name, member] : *object) append_member(out, name, member);
+    out += '}';
+  } else if (const auto* array = value.get_ptr<const Json::array_t*>()) {
+    out += '[';
+    for (const auto& element : *array) {
+      if (out.back() != '[') out += ',';
+      append_json(out, element);
     }
-    case Json::value_t::array: {
-      out += '[';
-      const char* separator = "";
-      for (const auto& element : value) {
-        out += separator;
-        append_json(out, element);
-        separator = ",";
-      }
-      out += ']';
-      break;
-    }
-    case Json::value_t::string:
-      append_escaped(out, value.get_ref<const std::string&>());
-      break;
-    case Json::value_t::boolean:
-      out += value.get<bool>() ? "true" : "false";
-      break;
-    case Json::value_t::number_integer: {
-      const auto v = value.get<Json::number_integer_t>();
-      if (v < 0) out += '-';
-      append_unsigned(out, v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v));
-      break;
-    }
-    case Json::value_t::number_unsigned:
-      append_unsigned(out, value.get<Json::number_unsigned_t>());
-      break;
-    case Json::value_t::number_float:
-      append_float(out, value.get<Json::number_float_t>());
-      break;
-    default:  // null; binary and discarded values are never built (the parser refuses binary)
-      out += "null";
-      break;
+    out += ']';
+  } else if (const auto* text = value.get_ptr<const Json::string_t*>()) {
+    append_escaped(out, *text);
+  } else if (const auto* boolean = value.get_ptr<const Json::boolean_t*>()) {
+    out += *boolean ? "true" : "false";
+  } else if (const auto* natural = value.get_ptr<const Json::number_unsigned_t*>()) {
+    append_unsigned(out, *natural);  // first: nlohmann's number_integer pointer also answers for unsigned
+  } else if (const auto* integer = value.get_ptr<const Json::number_integer_t*>()) {
+    append_integer(out, *integer);
+  } else if (const auto* real = value.get_ptr<const Json::number_float_t*>()) {
+    append_float(out, *real);
+  } else {  // null; binary and discarded values are never built (the parser refuses binary)
+    out += "null";
   }
 }
 
@@ -297,6 +288,43 @@ std::string dump_json(const Json& value) {
   std::string out;
   append_json(out, value);
   return out;
+}
+
+void JsonWriter::name(const char* name) {
+  if (text_.size() > 1) text_ += ',';
+  append_escaped(text_, name);
+  text_ += ':';
+}
+
+void JsonWriter::string(const char* name, std::string_view value) {
+  this->name(name);
+  append_escaped(text_, value);
+}
+
+void JsonWriter::number(const char* name, long long value) {
+  this->name(name);
+  append_integer(text_, value);
+}
+
+void JsonWriter::boolean(const char* name, bool value) {
+  this->name(name);
+  text_ += value ? "true" : "false";
+}
+
+void JsonWriter::value(const char* name, const Json& value) {
+  this->name(name);
+  append_json(text_, value);
+}
+
+void JsonWriter::members(const Json& object) {
+  if (const auto* members = object.get_ptr<const Json::object_t*>()) {
+    for (const auto& [name, member] : *members) append_member(text_, name, member);
+  }
+}
+
+std::string JsonWriter::close() && {
+  text_ += '}';
+  return std::move(text_);
 }
 
 std::optional<std::string> get_string(const Json& object, const char* name) {
@@ -313,6 +341,12 @@ std::optional<double> get_number(const Json& object, const char* name) {
   const double v = it->get<double>();
   if (!std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+bool get_true(const Json& object, const char* name) {
+  if (!object.is_object()) return false;
+  auto it = object.find(name);
+  return it != object.end() && it->is_boolean() && it->get_ref<const Json::boolean_t&>();
 }
 
 std::optional<long long> get_int(const Json& object, const char* name) {

@@ -36,10 +36,31 @@ struct Member {
 };
 Json object(std::initializer_list<Member> members);
 
+// A JSON object written straight to text (RFC 8259 §4), for answers that need no DOM: a
+// member costs one out-of-line call where building a Json and dumping it expands nlohmann's
+// constructors and destructors at every call site. Names are written as given (escaped), in
+// order; nothing checks for a name written twice.
+class JsonWriter {
+ public:
+  void string(const char* name, std::string_view value);
+  void number(const char* name, long long value);
+  void boolean(const char* name, bool value);
+  void value(const char* name, const Json& value);
+  void members(const Json& object);  // every member of `object`, in order (none unless an object)
+  std::string close() &&;            // the text, with its closing brace
+
+ private:
+  void name(const char* name);
+  std::string text_ = "{";
+};
+
 // Checked member access: never at() (it throws) and never an unchecked get().
 std::optional<std::string> get_string(const Json& object, const char* name);
 std::optional<double> get_number(const Json& object, const char* name);
 // Integral JSON numbers only (NumericDate, RFC 7519 §2, may be non-integral: it is truncated).
 std::optional<long long> get_int(const Json& object, const char* name);
+// True only for the JSON literal true: a missing or mistyped member is false (never
+// nlohmann's value(), whose get<bool> on a string aborts without exceptions).
+bool get_true(const Json& object, const char* name);
 
 }  // namespace authwasm
