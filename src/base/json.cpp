@@ -22,23 +22,24 @@ class StrictDomBuilder {
 
   const char* failure() const { return failure_; }
 
-  bool null() { return add(nullptr); }
-  bool boolean(bool v) { return add(v); }
-  bool number_integer(Json::number_integer_t v) { return add(v); }
-  bool number_unsigned(Json::number_unsigned_t v) { return add(v); }
-  bool number_float(Json::number_float_t v, const Json::string_t&) { return add(v); }
-  bool string(Json::string_t& v) { return add(std::move(v)); }
+  bool null() { return add(Json()); }
+  bool boolean(bool v) { return add(Json(v)); }
+  bool number_integer(Json::number_integer_t v) { return add(Json(v)); }
+  bool number_unsigned(Json::number_unsigned_t v) { return add(Json(v)); }
+  bool number_float(Json::number_float_t v, const Json::string_t&) { return add(Json(v)); }
+  bool string(Json::string_t& v) { return add(Json(std::move(v))); }
   bool binary(Json::binary_t&) { return fail("binary values are not JSON"); }
 
-  bool start_object(std::size_t) { return open(Json::object()); }
-  bool start_array(std::size_t) { return open(Json::array()); }
+  bool start_object(std::size_t) { return open(Json::value_t::object); }
+  bool start_array(std::size_t) { return open(Json::value_t::array); }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
 
+  // One search of the members both refuses a duplicate name and makes room for the value.
   bool key(Json::string_t& name) {
-    Json& object = *open_.back();
-    if (object.find(name) != object.end()) return fail("duplicate member name in JSON object");
-    member_ = &object[name];
+    auto added = open_.back()->get_ref<Json::object_t&>().emplace(std::move(name), Json());
+    if (!added.second) return fail("duplicate member name in JSON object");
+    member_ = &added.first->second;
     return true;
   }
 
@@ -52,29 +53,28 @@ class StrictDomBuilder {
     return false;
   }
 
+  // Where the next value goes: the root, the end of the open array, or the member named last.
+  // Not a template over the value types: one copy of this code for all of them.
   Json* place(Json&& value) {
+    Json* slot = member_;
     if (open_.empty()) {
-      root_ = std::move(value);
-      return &root_;
+      slot = &root_;
+    } else if (auto* array = open_.back()->get_ptr<Json::array_t*>()) {
+      array->emplace_back();
+      slot = &array->back();
     }
-    Json& parent = *open_.back();
-    if (parent.is_array()) {
-      parent.push_back(std::move(value));
-      return &parent.back();
-    }
-    *member_ = std::move(value);
-    return member_;
+    *slot = std::move(value);
+    return slot;
   }
 
-  template <class T>
-  bool add(T&& value) {
-    place(Json(std::forward<T>(value)));
+  bool add(Json&& value) {
+    place(std::move(value));
     return true;
   }
 
-  bool open(Json&& container) {
+  bool open(Json::value_t type) {
     if (open_.size() >= max_depth_) return fail("JSON nested too deeply");
-    open_.push_back(place(std::move(container)));
+    open_.push_back(place(Json(type)));
     return true;
   }
 
