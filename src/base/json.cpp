@@ -90,12 +90,37 @@ class StrictDomBuilder {
   const char* failure_ = nullptr;
 };
 
+// The parser's input: nlohmann's own adapter for a range of chars, under a type of this file,
+// so that the lexer and parser instantiated for it are this file's alone and may leave out
+// what StrictDomBuilder never reads (below).
+struct Input : nlohmann::detail::iterator_input_adapter<const char*> {
+  using iterator_input_adapter::iterator_input_adapter;
+};
+using Parser = nlohmann::detail::parser<Json, Input>;
+
 }  // namespace
+}  // namespace authwasm
+
+// The text of a parse error (the token read, what was expected): StrictDomBuilder::parse_error
+// answers "not valid JSON" and ignores it, so these are empty instead of ~2 KB of wasm that
+// formats them (snprintf, string concatenation). Explicit specializations for this file's
+// Input only; everything else the parser does is nlohmann's.
+template <>
+std::string nlohmann::detail::lexer<authwasm::Json, authwasm::Input>::get_token_string() const {
+  return std::string();
+}
+template <>
+std::string authwasm::Parser::exception_message(const token_type, const std::string&) {
+  return std::string();
+}
+
+namespace authwasm {
 
 Result<Json> parse_json(std::string_view text, std::size_t max_depth) {
   Json root;
   StrictDomBuilder builder(root, max_depth);
-  const bool parsed = Json::sax_parse(text.begin(), text.end(), &builder);
+  Parser parser(Input(text.data(), text.data() + text.size()), nullptr, /*allow_exceptions=*/false);
+  const bool parsed = parser.sax_parse(&builder, /*strict=*/true);
   if (!parsed || builder.failure()) {
     return make_error(ErrorCode::invalid_json, builder.failure() ? builder.failure() : "not valid JSON");
   }

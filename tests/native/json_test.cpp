@@ -125,3 +125,39 @@ TEST(JsonDump, NumbersAndStructureMatchNlohmann) {
   }
   EXPECT_LT(different, 200);  // Grisu2 is shortest for ~99.9 % of doubles
 }
+
+// parse_json runs nlohmann's parser (src/base/json.cpp leaves out only the text of its error
+// messages): on any input it accepts and refuses what nlohmann's own parse does, builds the same
+// DOM, and refuses beyond that only duplicate names and nesting past the cap.
+TEST(JsonParse, AcceptsAndRefusesWhatNlohmannDoes) {
+  const std::string seeds[] = {
+      R"({"a":[1,-2,3.5e-3,true,false,null],"b":{"c":"d\u00e9\ud83d\udd11\n"},"e":""})", R"([[],{},[{}],"x"])",
+      R"({"num":-0,"big":18446744073709551615,"neg":-9223372036854775808,"f":1E+2})", " \t\n 42 ", R"("\"\\\/\b\f\n\r\t")"};
+  std::mt19937 rng(29);
+  const char alphabet[] = "{}[]\",:\\ntrufalse0123456789.eE+-u \x01\x7f\xc3\xa9\xff";
+  int accepted = 0;
+  for (int i = 0; i < 30000; ++i) {
+    std::string text = seeds[rng() % std::size(seeds)];
+    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !text.empty(); --edits) {
+      const std::size_t at = rng() % text.size();
+      const char c = alphabet[rng() % (sizeof alphabet - 1)];
+      switch (rng() % 3) {
+        case 0: text[at] = c; break;
+        case 1: text.insert(at, 1, c); break;
+        default: text.erase(at, 1); break;
+      }
+    }
+    const Json reference = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const auto ours = parse_json(text);
+    if (reference.is_discarded()) {
+      ASSERT_FALSE(ours) << text;
+      EXPECT_EQ(ours.error().code, ErrorCode::invalid_json);
+    } else if (!ours) {
+      EXPECT_EQ(ours.error().message, "duplicate member name in JSON object") << text;
+    } else {
+      ++accepted;
+      ASSERT_EQ(ours.value(), reference) << text;
+    }
+  }
+  EXPECT_GT(accepted, 1000);  // the mutations keep enough documents valid to compare DOMs
+}
