@@ -13,49 +13,21 @@ extern "C" std::size_t authwasm_host_exponential(double value, char* out, std::s
 namespace authwasm {
 namespace {
 
-// nlohmann's SAX interface, building the DOM ourselves: a duplicate member or nesting past
-// `max_depth` stops the parse at once (so 5 million '[' cost one pass up to depth 33, not
-// 5 million allocations), and no std::function callback machinery is linked into the wasm.
+// Builds the DOM as nlohmann's lexer reads the tokens (the grammar loop below): a duplicate
+// member or nesting past `max_depth` stops the parse at once (so 5 million '[' cost one pass
+// up to depth 33, not 5 million allocations). Its stack of open containers is the parser's too.
 class StrictDomBuilder {
  public:
   StrictDomBuilder(Json& root, std::size_t max_depth) : root_(root), max_depth_(max_depth) {}
 
   const char* failure() const { return failure_; }
-
-  bool null() { return add(Json()); }
-  bool boolean(bool v) { return add(Json(v)); }
-  bool number_integer(Json::number_integer_t v) { return add(Json(v)); }
-  bool number_unsigned(Json::number_unsigned_t v) { return add(Json(v)); }
-  bool number_float(Json::number_float_t v, const Json::string_t&) { return add(Json(v)); }
-  bool string(Json::string_t& v) { return add(Json(std::move(v))); }
-  bool binary(Json::binary_t&) { return fail("binary values are not JSON"); }
-
-  bool start_object(std::size_t) { return open(Json::value_t::object); }
-  bool start_array(std::size_t) { return open(Json::value_t::array); }
-  bool end_object() { return close(); }
-  bool end_array() { return close(); }
-
-  // One search of the members both refuses a duplicate name and makes room for the value.
-  bool key(Json::string_t& name) {
-    auto added = open_.back()->get_ref<Json::object_t&>().emplace(std::move(name), Json());
-    if (!added.second) return fail("duplicate member name in JSON object");
-    member_ = &added.first->second;
-    return true;
-  }
-
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return fail("not valid JSON");
-  }
-
- private:
-  bool fail(const char* why) {
-    if (!failure_) failure_ = why;
-    return false;
-  }
+  bool invalid() { return fail("not valid JSON"); }
+  bool done() const { return open_.empty(); }
+  bool in_array() const { return open_.back()->is_array(); }
 
   // Where the next value goes: the root, the end of the open array, or the member named last.
-  // Not a template over the value types: one copy of this code for all of them.
-  Json* place(Json&& value) {
+  // One copy of this code for every type of value.
+  Json* add(Json&& value) {
     Json* slot = member_;
     if (open_.empty()) {
       slot = &root_;
@@ -67,20 +39,26 @@ class StrictDomBuilder {
     return slot;
   }
 
-  bool add(Json&& value) {
-    place(std::move(value));
-    return true;
-  }
-
   bool open(Json::value_t type) {
     if (open_.size() >= max_depth_) return fail("JSON nested too deeply");
-    open_.push_back(place(Json(type)));
+    open_.push_back(add(Json(type)));
     return true;
   }
 
-  bool close() {
-    open_.pop_back();
+  void close() { open_.pop_back(); }
+
+  // One search of the members both refuses a duplicate name and makes room for the value.
+  bool key(Json::string_t& name) {
+    auto added = open_.back()->get_ref<Json::object_t&>().emplace(std::move(name), Json());
+    if (!added.second) return fail("duplicate member name in JSON object");
+    member_ = &added.first->second;
     return true;
+  }
+
+ private:
+  bool fail(const char* why) {
+    if (!failure_) failure_ = why;
+    return false;
   }
 
   Json& root_;
@@ -91,8 +69,7 @@ class StrictDomBuilder {
 };
 
 // The parser's input: nlohmann's own adapter for a range of chars, under a type of this file,
-// so that the lexer and parser instantiated for it are this file's alone and may leave out
-// what StrictDomBuilder never reads (below).
+// so that the parser instantiated for it is this file's alone (below).
 struct Input : nlohmann::detail::iterator_input_adapter<const char*> {
   using iterator_input_adapter::iterator_input_adapter;
 };
@@ -101,17 +78,70 @@ using Parser = nlohmann::detail::parser<Json, Input>;
 }  // namespace
 }  // namespace authwasm
 
-// The text of a parse error (the token read, what was expected): StrictDomBuilder::parse_error
-// answers "not valid JSON" and ignores it, so these are empty instead of ~2 KB of wasm that
-// formats them (snprintf, string concatenation). Explicit specializations for this file's
-// Input only; everything else the parser does is nlohmann's.
+static_assert(NLOHMANN_JSON_VERSION_MAJOR == 3 && NLOHMANN_JSON_VERSION_MINOR == 11,
+              "Parser::sax_parse below uses nlohmann/json 3.11's parser members (m_lexer, get_token)");
+
+// nlohmann's lexer (RFC 8259 §7 strings, §6 numbers, literals, UTF-8) with the grammar of
+// RFC 8259 §2-5 written here for StrictDomBuilder, in place of nlohmann's sax_parse loop: that
+// one keeps a std::vector<bool> of open containers (~2 KB of wasm for vector<bool>) and builds
+// exception objects with messages for its SAX handler, which pull in std::runtime_error and
+// libc++abi's type_info machinery; here the builder's stack says what is open, and an error
+// is just "not valid JSON". tests/native/json_test.cpp checks it against nlohmann's own parse.
 template <>
-std::string nlohmann::detail::lexer<authwasm::Json, authwasm::Input>::get_token_string() const {
-  return std::string();
-}
 template <>
-std::string authwasm::Parser::exception_message(const token_type, const std::string&) {
-  return std::string();
+__attribute__((nonnull(2)))  // as nlohmann declares it (JSON_HEDLEY_NON_NULL(2))
+bool authwasm::Parser::sax_parse<authwasm::StrictDomBuilder>(authwasm::StrictDomBuilder* dom, const bool strict) {
+  using authwasm::Json;
+  // The first token was read by the constructor. Each turn reads one value, then closes what
+  // it ends and moves past the separator to the next value.
+  for (;;) {
+    switch (last_token) {
+      case token_type::begin_object:
+      case token_type::begin_array: {
+        const bool array = last_token == token_type::begin_array;
+        if (!dom->open(array ? Json::value_t::array : Json::value_t::object)) return false;
+        if (get_token() == (array ? token_type::end_array : token_type::end_object)) {
+          dom->close();
+          break;
+        }
+        if (array) continue;  // its first value is the token just read
+        if (last_token != token_type::value_string || !dom->key(m_lexer.get_string())) return dom->invalid();
+        if (get_token() != token_type::name_separator) return dom->invalid();
+        get_token();
+        continue;
+      }
+      case token_type::value_float: {
+        const double value = m_lexer.get_number_float();
+        if (!std::isfinite(value)) return dom->invalid();  // 1e400: out of a double's range
+        dom->add(Json(value));
+        break;
+      }
+      case token_type::value_integer: dom->add(Json(m_lexer.get_number_integer())); break;
+      case token_type::value_unsigned: dom->add(Json(m_lexer.get_number_unsigned())); break;
+      case token_type::value_string: dom->add(Json(std::move(m_lexer.get_string()))); break;
+      case token_type::literal_true: dom->add(Json(true)); break;
+      case token_type::literal_false: dom->add(Json(false)); break;
+      case token_type::literal_null: dom->add(Json()); break;
+      default: return dom->invalid();  // a lexer error, or a token where a value must be
+    }
+    // After a value: "]" or "}" close the innermost container (and end a value of the one
+    // around it), "," leads to the next element or member, anything else is an error.
+    for (;;) {
+      if (dom->done()) return !strict || get_token() == token_type::end_of_input || dom->invalid();
+      const bool array = dom->in_array();
+      if (get_token() == (array ? token_type::end_array : token_type::end_object)) {
+        dom->close();
+        continue;
+      }
+      if (last_token != token_type::value_separator) return dom->invalid();
+      get_token();
+      if (array) break;
+      if (last_token != token_type::value_string || !dom->key(m_lexer.get_string())) return dom->invalid();
+      if (get_token() != token_type::name_separator) return dom->invalid();
+      get_token();
+      break;
+    }
+  }
 }
 
 namespace authwasm {

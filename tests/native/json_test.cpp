@@ -160,4 +160,13 @@ TEST(JsonParse, AcceptsAndRefusesWhatNlohmannDoes) {
     }
   }
   EXPECT_GT(accepted, 1000);  // the mutations keep enough documents valid to compare DOMs
+
+  for (const char* text : {"[1,]", "{,}", "{\"a\"1}", "{\"a\":}", "[1 2]", "[", "]", "{\"a\":1,}", "[[[]]", "[]]",
+                           "1e400", "-1e400", "1e-400", "[1e308,-0.0]", "{} ", " {}x", "\"a\" \"b\"", "tru", "nul",
+                           "[true,false,null]", "{\"\":{\"\":[]}}", "0", "-", "01", "[\"\\ud800\"]", "\"\x1f\""}) {
+    const Json reference = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const auto ours = parse_json(text);
+    ASSERT_EQ(ours.ok(), !reference.is_discarded()) << text;
+    if (ours) EXPECT_EQ(ours.value(), reference) << text;
+  }
 }
