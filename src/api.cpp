@@ -83,7 +83,7 @@ void create_pkce(Call& c) {
 }
 
 void challenge(Call& c) {
-  auto verifier = get_string(c.args, "verifier");
+  const std::string* verifier = find_string(c.args, "verifier");
   if (!verifier) return c.bad_args("verifier must be a string");
   auto challenge = pkce_challenge(*verifier);
   if (!challenge) return c.fail(challenge.error());
@@ -91,7 +91,7 @@ void challenge(Call& c) {
 }
 
 void decode(Call& c) {
-  auto token = get_string(c.args, "token");
+  const std::string* token = find_string(c.args, "token");
   if (!token) return c.bad_args("token must be a string");
   auto jwt = decode_jwt(*token);
   if (!jwt) return c.fail(jwt.error());
@@ -118,8 +118,8 @@ void destroy(Call& c) {
 void begin_login(Call& c) {
   Session& s = *c.session;
   LoginOptions options;
-  options.return_to = get_string(c.args, "returnTo").value_or("");
-  options.prompt = get_string(c.args, "prompt").value_or("");
+  options.return_to = string_or_empty(c.args, "returnTo");
+  options.prompt = string_or_empty(c.args, "prompt");
   if (c.args.contains("extraParams")) {
     const Json& extra = c.args["extraParams"];
     const char* const refusal = "extraParams must be an object of strings";
@@ -141,8 +141,8 @@ void begin_login(Call& c) {
 
 void parse_redirect(Call& c) {
   Session& s = *c.session;
-  auto url = get_string(c.args, "url");
-  auto stored = get_string(c.args, "transaction");
+  const std::string* url = find_string(c.args, "url");
+  const std::string* stored = find_string(c.args, "transaction");
   if (!url) return c.bad_args("url must be a string");
   if (!stored) return c.fail(ErrorCode::state_mismatch, "no login is pending in this tab (replayed or foreign callback?)");
   auto transaction = Transaction::from_json(*stored);
@@ -155,7 +155,7 @@ void parse_redirect(Call& c) {
 
 // The callback URL without its one-time parameters, for history.replaceState.
 void clean_callback_url(Call& c) {
-  auto url = get_string(c.args, "url");
+  const std::string* url = find_string(c.args, "url");
   if (!url) return c.bad_args("url must be a string");
   c.answer.string("cleanUrl", remove_query_params(*url, {"code", "state", "iss", "session_state",
                                                          "error", "error_description", "error_uri"}));
@@ -169,7 +169,7 @@ void answer_user(Call& c, const IdTokenExpectations& expect) {
 }
 
 void accept_code(Call& c) {
-  auto transaction = Transaction::from_json(get_string(c.args, "transaction").value_or(""));
+  auto transaction = Transaction::from_json(string_or_empty(c.args, "transaction"));
   if (!transaction) return c.fail(transaction.error());
   IdTokenExpectations expect;
   expect.nonce = transaction.value().nonce;
@@ -180,8 +180,8 @@ void accept_login(Call& c) { answer_user(c, IdTokenExpectations{}); }
 
 void password_request(Call& c) {
   Session& s = *c.session;
-  auto username = get_string(c.args, "username");
-  auto password = get_string(c.args, "password");
+  const std::string* username = find_string(c.args, "username");
+  const std::string* password = find_string(c.args, "password");
   if (!username || !password || username->empty() || password->empty()) {
     return c.bad_args("username and password must be non-empty strings");
   }
@@ -224,7 +224,7 @@ void classify(Call& c) {
   const ApiAction action = c.session->classify_api_response(
       static_cast<int>(get_int(c.args, "attempt").value_or(1)), get_true(c.args, "nonceRetried"),
       static_cast<unsigned>(get_int(c.args, "generation").value_or(-1)),
-      static_cast<int>(get_int(c.args, "status").value_or(0)), get_string(c.args, "wwwAuthenticate").value_or(""));
+      static_cast<int>(get_int(c.args, "status").value_or(0)), string_or_empty(c.args, "wwwAuthenticate"));
   static const char* const names[] = {"deliver", "refresh_and_retry", "retry", "nonce_retry"};
   c.answer.string("action", names[static_cast<int>(action)]);
 }
@@ -235,7 +235,7 @@ void logout(Call& c) {
   for (const auto& r : s.logout_requests(get_true(c.args, "everywhere"), mono_of(c.args))) requests.push_back(to_json(r));
   c.answer.value("requests", requests);
   c.answer.string("endSessionUrl", get_true(c.args, "redirect")
-      ? s.end_session_url(get_string(c.args, "postLogoutRedirectUri").value_or(""), get_string(c.args, "state").value_or(""))
+      ? s.end_session_url(string_or_empty(c.args, "postLogoutRedirectUri"), string_or_empty(c.args, "state"))
       : "");
 }
 
@@ -250,7 +250,7 @@ void info(Call& c) {
 
 // ------------------------------------------------------------------ other tabs (src/tabs/tab_message.hpp)
 void encode_tab(Call& c) {
-  auto message = encode_tab_message(*c.session, get_string(c.args, "type").value_or(""), c.args, clock_of(c.args));
+  auto message = encode_tab_message(*c.session, string_or_empty(c.args, "type"), c.args, clock_of(c.args));
   if (!message) return c.fail(message.error());
   c.answer.string("message", message.value());
 }
@@ -279,8 +279,8 @@ void set_dpop_key(Call& c) {
 }
 
 void dpop_proof_input(Call& c) {
-  auto htm = get_string(c.args, "htm");
-  auto htu = get_string(c.args, "htu");
+  const std::string* htm = find_string(c.args, "htm");
+  const std::string* htu = find_string(c.args, "htu");
   if (!htm || !htu) return c.bad_args("htm and htu must be strings");
   auto input = c.session->dpop_proof_input(*htm, *htu, get_true(c.args, "resource"), get_int(c.args, "wall").value_or(0));
   if (!input) return c.fail(input.error());
@@ -289,7 +289,7 @@ void dpop_proof_input(Call& c) {
 
 // The signature WebCrypto made over the signing input: 64 numbers 0..255 (r || s).
 void dpop_proof(Call& c) {
-  auto input = get_string(c.args, "signingInput");
+  const std::string* input = find_string(c.args, "signingInput");
   const Json& bytes = member_of(c.args, "signature");
   if (!input || !bytes.is_array()) return c.bad_args("signingInput and signature are required");
   std::string signature;
@@ -308,13 +308,13 @@ void dpop_proof(Call& c) {
 void dpop_answer(Call& c) {
   Session& s = *c.session;
   const HttpResponse response = response_of(c.args);
-  s.remember_dpop_nonce(get_string(c.args, "url").value_or(""), response.dpop_nonce);
+  s.remember_dpop_nonce(string_or_empty(c.args, "url"), response.dpop_nonce);
   c.answer.boolean("retry", s.config().dpop && Session::wants_dpop_nonce(response));
 }
 
 // ------------------------------------------------------------------ OpenID Providers (src/oauth/discovery.hpp)
 void discovery_request_op(Call& c) {
-  auto issuer = get_string(c.args, "issuer");
+  const std::string* issuer = find_string(c.args, "issuer");
   if (!issuer) return c.bad_args("issuer must be a string");
   auto timeout = parse_timeout_ms(c.args);  // the client's option, before the rest is validated
   if (!timeout) return c.fail(timeout.error());

@@ -382,11 +382,22 @@ std::string JsonWriter::close() && {
   return std::move(text_);
 }
 
-std::optional<std::string> get_string(const Json& object, const char* name) {
-  if (!object.is_object()) return std::nullopt;
+const std::string* find_string(const Json& object, const char* name) {
+  if (!object.is_object()) return nullptr;
   auto it = object.find(name);
-  if (it == object.end() || !it->is_string()) return std::nullopt;
-  return it->get_ref<const std::string&>();
+  return it == object.end() ? nullptr : it->get_ptr<const Json::string_t*>();
+}
+
+const std::string& string_or_empty(const Json& object, const char* name) {
+  static const std::string empty;
+  const std::string* text = find_string(object, name);
+  return text ? *text : empty;
+}
+
+std::optional<std::string> get_string(const Json& object, const char* name) {
+  const std::string* text = find_string(object, name);
+  if (!text) return std::nullopt;
+  return *text;
 }
 
 std::optional<double> get_number(const Json& object, const char* name) {

@@ -56,6 +56,10 @@ class JsonWriter {
 
 // Checked member access: never at() (it throws) and never an unchecked get().
 std::optional<std::string> get_string(const Json& object, const char* name);
+// The same without a copy: the member's string, or nullptr when it is missing or not a string.
+const std::string* find_string(const Json& object, const char* name);
+// The member's string, or "" when it is missing or not a string.
+const std::string& string_or_empty(const Json& object, const char* name);
 std::optional<double> get_number(const Json& object, const char* name);
 // Integral JSON numbers only (NumericDate, RFC 7519 §2, may be non-integral: it is truncated).
 std::optional<long long> get_int(const Json& object, const char* name);

@@ -170,3 +170,25 @@ TEST(JsonParse, AcceptsAndRefusesWhatNlohmannDoes) {
     if (ours) EXPECT_EQ(ours.value(), reference) << text;
   }
 }
+
+TEST(Json, FindStringNeverCopiesNorMistypes) {
+  auto r = parse_json_object(R"({"s":"x","n":3,"e":"","z":null})");
+  ASSERT_TRUE(r);
+  const Json& o = r.value();
+  ASSERT_NE(find_string(o, "s"), nullptr);
+  EXPECT_EQ(find_string(o, "s"), &o["s"].get_ref<const std::string&>());  // the member itself
+  EXPECT_EQ(*find_string(o, "e"), "");
+  EXPECT_EQ(find_string(o, "n"), nullptr);
+  EXPECT_EQ(find_string(o, "z"), nullptr);
+  EXPECT_EQ(find_string(o, "missing"), nullptr);
+  EXPECT_EQ(find_string(Json::array({"s"}), "s"), nullptr);
+  EXPECT_EQ(find_string(Json("s"), "s"), nullptr);
+  EXPECT_EQ(string_or_empty(o, "s"), "x");
+  EXPECT_EQ(string_or_empty(o, "n"), "");
+  EXPECT_EQ(string_or_empty(Json(), "s"), "");
+  EXPECT_TRUE(get_true(parse_json_object(R"({"t":true})").value(), "t"));
+  for (const char* text : {R"({"t":false})", R"({"t":"true"})", R"({"t":1})", R"({"t":[true]})", "{}"}) {
+    EXPECT_FALSE(get_true(parse_json_object(text).value(), "t")) << text;
+  }
+  EXPECT_FALSE(get_true(Json::array({true}), "t"));
+}
