@@ -90,6 +90,9 @@ struct Parser {
       c.data_dir = value;
     } else if (name == "store") {
       c.store = value;
+    } else if (name == "store-pool") {
+      if (!number("--store-pool", value, 1, 1024, n)) return false;
+      c.store_pool = int(n);
     } else if (name == "issuer") {
       c.issuer = value;
     } else if (name == "allowed-origin") {
@@ -166,7 +169,7 @@ const char* const kEnv[][2] = {
     {"AUTHWASM_STATIC_DIR", "static-dir"}, {"AUTHWASM_DPOP", "dpop"},
     {"AUTHWASM_DPOP_NONCE", "dpop-nonce"},
     {"AUTHWASM_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
-    {"AUTHWASM_STORE", "store"},
+    {"AUTHWASM_STORE", "store"},         {"AUTHWASM_STORE_POOL", "store-pool"},
 };
 
 }  // namespace
@@ -176,7 +179,9 @@ std::string usage() {
   --port N               TCP port (0 = ephemeral; the first stdout line names it)   [8080]
   --bind ADDR            listen address                                            [127.0.0.1]
   --data-dir DIR         SQLite database and signing key                           [./authwasm-data]
-  --store SPEC           sqlite:PATH                         [sqlite:DATA_DIR/authwasm.sqlite3]
+  --store SPEC           sqlite:PATH, or postgres://… (a libpq URI) shared by several
+                         instances (server/README.md "Deployment")  [sqlite:DATA_DIR/authwasm.sqlite3]
+  --store-pool N         PostgreSQL connections per instance, at most --threads     [16]
   --issuer URL           issuer identifier                                         [http://BIND:PORT]
   --allowed-origin O     SPA origin allowed for CORS and cookie endpoints (repeatable;
                          the issuer's own origin is always allowed)
@@ -210,6 +215,7 @@ Environment: AUTHWASM_PORT, AUTHWASM_BIND, AUTHWASM_DATA_DIR, AUTHWASM_ISSUER,
   AUTHWASM_ALLOWED_ORIGINS, AUTHWASM_CLIENT_ID, AUTHWASM_REDIRECT_URIS (comma-separated lists),
   AUTHWASM_ACCESS_TTL, AUTHWASM_REFRESH_TTL, AUTHWASM_GRACE, AUTHWASM_KEY_FILE,
   AUTHWASM_STATIC_DIR, AUTHWASM_DPOP, AUTHWASM_DPOP_NONCE, AUTHWASM_MAX_CONNECTIONS_PER_IP,
+  AUTHWASM_STORE_POOL,
   AUTHWASM_STORE. Flags override the environment.
 )";
 }

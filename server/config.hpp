@@ -20,7 +20,10 @@ struct Config {
   std::string bind = "127.0.0.1";
   int port = 8080;                       // 0: ephemeral
   std::string data_dir = "./authwasm-data";
-  std::string store;                     // --store: "sqlite:PATH"; empty: DATA_DIR/authwasm.sqlite3
+  std::string store;                     // --store: "sqlite:PATH" or "postgres://…"; empty: DATA_DIR/authwasm.sqlite3
+  // PostgreSQL connections this instance opens at most (≤ --threads: a request holds one at a
+  // time). Instances × pool must stay under the database's max_connections (100 by default).
+  int store_pool = 16;
   std::string issuer;                    // empty: http://BIND:PORT once the port is known
   std::vector<std::string> allowed_origins;
   std::vector<Client> clients;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -139,7 +140,7 @@ int main(int argc, char** argv) {
   const std::string key_path = config.key_file.empty() ? config.data_dir + "/signing-key.pem" : config.key_file;
   app.key = SigningKey::load_or_create(key_path, error);
   if (!app.key) return fail(1, error);
-  app.store = open_store(config.store, config.data_dir, error);
+  app.store = open_store(config.store, config.data_dir, std::min(config.store_pool, config.threads), error);
   if (!app.store) return fail(1, error);
   app.tokens = std::make_unique<TokenIssuer>(config, *app.key);
   app.limiter = std::make_unique<RateLimiter>(config.login_burst, config.login_per_minute);

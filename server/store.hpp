@@ -9,8 +9,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace authwasm::server {
+
+class SharedState;
 
 struct User {
   int64_t id = 0;
@@ -47,6 +50,31 @@ struct RefreshResult {
   Family family;
 };
 
+// What a refresh request finds in the store, read inside its transaction.
+struct TokenState {
+  int64_t token_gen = 0, token_expires_at_ms = 0;
+  int64_t family_gen = 0, family_rotated_at_ms = 0;  // rotated_at: 0 before the first rotation
+  bool family_revoked = false;
+  bool user_exists = true;
+  std::string family_jkt;  // the family's DPoP key thumbprint, "" unbound
+};
+
+// What to do with it: the rotation rules of server/README.md ("Refresh-token rotation"), one
+// implementation for every store. `status` is the answer when `step` is refuse or revoke.
+struct RefreshDecision {
+  enum class Step {
+    refuse,   // answer `status`, change nothing
+    revoke,   // revoke the family, answer `status` (reuse_detected, dpop_key_mismatch)
+    rotate,   // the current token: the family moves to generation family_gen + 1
+    reissue,  // the predecessor in the grace window: another token of family_gen
+  };
+  Step step = Step::refuse;
+  RefreshStatus status = RefreshStatus::failed;
+  std::string family_jkt;  // after the request: an unbound family is bound by its first proof
+};
+RefreshDecision decide_refresh(const TokenState& state, int64_t now_ms, int64_t grace_ms,
+                               const std::string& dpop_jkt);
+
 struct AuthCode {
   std::string client_id, redirect_uri, code_challenge, scope, nonce;
   int64_t user_id = 0;
@@ -55,6 +83,13 @@ struct AuthCode {
 };
 
 enum class CodeStatus { ok, unknown, expired, reused, failed };
+
+// An ES256 signing key as stored (keys.hpp, KeyRing): published in the JWKS from
+// `created_at_ms`, signing from `activate_at_ms`, neither from `retire_at_ms` on (0: not set).
+struct StoredKey {
+  std::string kid, private_pem;
+  int64_t created_at_ms = 0, activate_at_ms = 0, retire_at_ms = 0;
+};
 
 // What routes need from persistent state, whatever holds it (server/README.md "Stores").
 // Implementations: SqliteStore (store_sqlite.hpp). Every operation is one transaction.
@@ -97,8 +132,20 @@ class Store {
                                                   int64_t ttl_ms) = 0;
   virtual std::optional<User> login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time) = 0;
 
-  // Deletes expired and revoked rows; returns the number of rows removed.
+  // Signing keys every instance shares (server/README.md "Signing keys"): all stored rows.
+  virtual std::vector<StoredKey> signing_keys() = 0;
+  // Adds `key`; every other key without a retire time gets `retire_others_at_ms` (0: none).
+  virtual bool add_signing_key(const StoredKey& key, int64_t retire_others_at_ms) = 0;
+  // The secret stored under `name`, storing `fresh` first if there is none (one value for
+  // every instance: DPoP nonces). nullopt on a database error.
+  virtual std::optional<std::string> server_secret(const std::string& name, const std::string& fresh) = 0;
+
+  // Deletes expired and revoked rows (and retired keys); returns the number of rows removed.
   virtual int cleanup(int64_t now_ms) = 0;
+
+  // Replay record and rate limits shared by every instance, or nullptr when this store
+  // serves one instance (shared_state.hpp).
+  virtual SharedState* shared_state() { return nullptr; }
 };
 
 // 256 random bits, base64url (43 characters): refresh tokens, codes, session ids.
@@ -108,9 +155,11 @@ std::string secret_hash(const std::string& secret);
 // Shape check before hashing anything a client sent.
 bool looks_like_secret(const std::string& s);
 
-// Opens the store `spec` names (--store): "sqlite:PATH", or "" for DATA_DIR/authwasm.sqlite3.
-// Creates or upgrades its schema; on failure returns nullptr and says why in `error`.
-std::unique_ptr<Store> open_store(const std::string& spec, const std::string& data_dir, std::string& error);
+// Opens the store `spec` names (--store): "sqlite:PATH", "postgres://…" (or "postgresql://…"),
+// or "" for DATA_DIR/authwasm.sqlite3. `pool_size`: PostgreSQL connections at most. Creates or
+// upgrades its schema; on failure returns nullptr and says why in `error`.
+std::unique_ptr<Store> open_store(const std::string& spec, const std::string& data_dir, int pool_size,
+                                  std::string& error);
 // "" when `spec` is a store this build can open, else why not (a configuration error).
 std::string check_store_spec(const std::string& spec);
 

@@ -15,7 +15,9 @@ namespace {
 // first servers, which stored whole seconds and set no version. 1: every *_at column holds
 // Unix milliseconds, except auth_time (seconds: it is copied into the OIDC auth_time claim).
 // 2: families.dpop_jkt and auth_codes.dpop_jkt (RFC 9449 §5, §10), '' when unbound.
-constexpr int kSchemaVersion = 2;
+// 3: refresh_tokens.sibling and the unique (sid, gen) key of rotations; signing_keys and
+// server_secrets (keys and secrets every instance shares, server/README.md "Deployment").
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS users (
@@ -49,7 +51,8 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
   successor BLOB,
-  rotated_at INTEGER
+  rotated_at INTEGER,
+  sibling INTEGER NOT NULL DEFAULT 0  -- 1: a grace reissue, not a rotation (server/README.md)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS refresh_tokens_sid ON refresh_tokens(sid);
 CREATE INDEX IF NOT EXISTS refresh_tokens_expiry ON refresh_tokens(expires_at);
@@ -73,6 +76,19 @@ CREATE TABLE IF NOT EXISTS login_sessions (
   auth_time INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- ES256 signing keys (keys.hpp, KeyRing): published from created_at, signing from activate_at,
+-- neither after retire_at.
+CREATE TABLE IF NOT EXISTS signing_keys (
+  kid TEXT PRIMARY KEY,
+  private_pem TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  activate_at INTEGER NOT NULL,
+  retire_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS server_secrets (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
 )";
 
 // From the seconds-era schema (version 0 with tables): accounts are kept, everything
@@ -85,12 +101,23 @@ DELETE FROM families;
 UPDATE users SET created_at = created_at * 1000;
 )";
 
-// To version 2, from 1 or the seconds era: the DPoP key columns, added where missing. Sessions,
-// codes and tokens are kept; they are unbound (Bearer), as they were issued.
-constexpr const char* const kDpopColumns[][2] = {
-    {"families", "ALTER TABLE families ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT ''"},
-    {"auth_codes", "ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT ''"},
+// Columns added after version 1: (table, column, ALTER), each added where missing. To 2: the
+// DPoP key columns (sessions, codes and tokens are kept, unbound as they were issued). To 3:
+// refresh_tokens.sibling.
+constexpr const char* const kAddedColumns[][3] = {
+    {"families", "dpop_jkt", "ALTER TABLE families ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT ''"},
+    {"auth_codes", "dpop_jkt", "ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT ''"},
+    {"refresh_tokens", "sibling", "ALTER TABLE refresh_tokens ADD COLUMN sibling INTEGER NOT NULL DEFAULT 0"},
 };
+
+// To version 3: of the tokens of one (family, generation) written before, the first is the
+// rotation and the rest grace siblings; then at most one rotation per generation, ever.
+constexpr const char* kUniqueRotation = R"(
+UPDATE refresh_tokens SET sibling = 1 WHERE EXISTS (SELECT 1 FROM refresh_tokens o
+  WHERE o.sid = refresh_tokens.sid AND o.gen = refresh_tokens.gen
+    AND (o.created_at < refresh_tokens.created_at OR (o.created_at = refresh_tokens.created_at AND o.hash < refresh_tokens.hash)));
+CREATE UNIQUE INDEX IF NOT EXISTS refresh_tokens_rotation ON refresh_tokens(sid, gen) WHERE sibling = 0;
+)";
 
 // Binding and reading helpers; statements are cached and reset after each use.
 struct Use {
@@ -185,7 +212,7 @@ bool SqliteStore::migrate(std::string& error) {
   }
   const std::string set_version = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
   if (!exec(kSchema) || (version == 0 && has_tables && !exec(kUpgradeFromSeconds)) ||
-      (version < 2 && !add_dpop_columns()) ||
+      !add_missing_columns() || (version < 3 && !exec(kUniqueRotation)) ||
       !exec(set_version.c_str()) || !tx.commit()) {
     error = std::string("cannot initialise the schema: ") + sqlite3_errmsg(db_);
     return false;
@@ -193,9 +220,10 @@ bool SqliteStore::migrate(std::string& error) {
   return true;
 }
 
-bool SqliteStore::add_dpop_columns() {
-  for (const auto& [table, alter] : kDpopColumns) {
-    const std::string probe = std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = 'dpop_jkt'";
+bool SqliteStore::add_missing_columns() {
+  for (const auto& [table, column, alter] : kAddedColumns) {
+    const std::string probe =
+        std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = '" + column + "'";
     sqlite3_stmt* s = nullptr;
     if (sqlite3_prepare_v2(db_, probe.c_str(), -1, &s, nullptr) != SQLITE_OK) return false;
     const bool present = sqlite3_step(s) == SQLITE_ROW;
@@ -276,9 +304,11 @@ std::optional<User> SqliteStore::user_by_id_locked(int64_t id) {
 // ---------------------------------------------------------------- refresh tokens
 
 bool SqliteStore::insert_token(const std::string& hash, const std::string& sid, int64_t user_id, int64_t gen,
-                         int64_t now_ms, int64_t expires_at_ms) {
-  Use q(stmt("INSERT INTO refresh_tokens(hash, sid, user_id, gen, created_at, expires_at) VALUES(?,?,?,?,?,?)"));
-  return q.blob(1, hash).text(2, sid).num(3, user_id).num(4, gen).num(5, now_ms).num(6, expires_at_ms).done();
+                         int64_t now_ms, int64_t expires_at_ms, bool sibling) {
+  Use q(stmt("INSERT INTO refresh_tokens(hash, sid, user_id, gen, created_at, expires_at, sibling)"
+             " VALUES(?,?,?,?,?,?,?)"));
+  q.blob(1, hash).text(2, sid).num(3, user_id).num(4, gen).num(5, now_ms).num(6, expires_at_ms);
+  return q.num(7, sibling ? 1 : 0).done();
 }
 
 std::optional<RefreshResult> SqliteStore::start_family(const User& user, const std::string& client_id,
@@ -294,7 +324,7 @@ std::optional<RefreshResult> SqliteStore::start_family(const User& user, const s
              " VALUES(?,?,?,?,?,0,?,?)"));
   q.text(1, *sid).num(2, user.id).text(3, client_id).text(4, scope).num(5, auth_time).num(6, now_ms);
   if (!q.text(7, dpop_jkt).done() ||
-      !insert_token(secret_hash(*token), *sid, user.id, 0, now_ms, now_ms + refresh_ttl_ms) || !tx.commit()) {
+      !insert_token(secret_hash(*token), *sid, user.id, 0, now_ms, now_ms + refresh_ttl_ms, false) || !tx.commit()) {
     return std::nullopt;
   }
   RefreshResult r;
@@ -309,8 +339,8 @@ void SqliteStore::revoke_family_locked(const std::string& sid, int64_t now_ms) {
   q.num(1, now_ms).text(2, sid).done();
 }
 
-// Rotation with reuse detection (RFC 9700 §4.14.2) and a grace window; the rules and their
-// reasons are in server/README.md ("Refresh-token rotation").
+// Rotation: decide_refresh (store.cpp) on what the transaction reads. The store's mutex and
+// BEGIN IMMEDIATE serialise refreshes, so what was read is still current when it is written.
 RefreshResult SqliteStore::refresh(const std::string& token, int64_t now_ms, int64_t refresh_ttl_ms, int64_t grace_ms,
                              const std::string& dpop_jkt) {
   RefreshResult r;
@@ -326,8 +356,7 @@ RefreshResult SqliteStore::refresh(const std::string& token, int64_t now_ms, int
   std::lock_guard<std::mutex> lock(mutex_);
   Tx tx(db_);
   if (!tx.open) return r;
-  int64_t token_gen = 0, token_expires = 0, family_gen = 0, family_rotated = 0;
-  bool revoked = false;
+  TokenState state;
   {
     Use q(stmt("SELECT t.gen, t.expires_at, f.sid, f.user_id, f.client_id, f.scope, f.auth_time, f.gen,"
                " f.rotated_at, f.revoked_at, f.dpop_jkt FROM refresh_tokens t JOIN families f ON f.sid = t.sid"
@@ -337,74 +366,41 @@ RefreshResult SqliteStore::refresh(const std::string& token, int64_t now_ms, int
       r.status = RefreshStatus::unknown;
       return r;
     }
-    token_gen = q.col_int(0);
-    token_expires = q.col_int(1);
+    state.token_gen = q.col_int(0);
+    state.token_expires_at_ms = q.col_int(1);
     r.family.sid = q.col_text(2);
     r.family.user_id = q.col_int(3);
     r.family.client_id = q.col_text(4);
     r.family.scope = q.col_text(5);
     r.family.auth_time = q.col_int(6);
-    family_gen = q.col_int(7);
-    family_rotated = q.col_null(8) ? 0 : q.col_int(8);
-    revoked = !q.col_null(9);
-    r.family.dpop_jkt = q.col_text(10);
-  }
-  if (revoked) {
-    r.status = RefreshStatus::revoked;
-    return r;
-  }
-  if (token_expires <= now_ms) {
-    r.status = RefreshStatus::expired;
-    return r;
+    state.family_gen = q.col_int(7);
+    state.family_rotated_at_ms = q.col_null(8) ? 0 : q.col_int(8);
+    state.family_revoked = !q.col_null(9);
+    state.family_jkt = q.col_text(10);
   }
   auto user = user_by_id_locked(r.family.user_id);
-  if (!user) {
-    r.status = RefreshStatus::revoked;
-    return r;
-  }
-  r.family.sub = user->sub;
+  state.user_exists = user.has_value();
+  if (user) r.family.sub = user->sub;
 
-  // RFC 9449 §5: a bound family is refreshed only with a proof of its key. Another key is
-  // someone else holding the cookie: revoke. No proof at all is refused and changes nothing.
-  if (!r.family.dpop_jkt.empty() && dpop_jkt.empty()) {
-    r.status = RefreshStatus::dpop_proof_missing;
-    return r;
-  }
-  if (!r.family.dpop_jkt.empty() && dpop_jkt != r.family.dpop_jkt) {
+  const RefreshDecision d = decide_refresh(state, now_ms, grace_ms, dpop_jkt);
+  r.family.dpop_jkt = d.family_jkt;
+  r.status = d.status;
+  using Step = RefreshDecision::Step;
+  if (d.step == Step::refuse) return r;
+  if (d.step == Step::revoke) {
     revoke_family_locked(r.family.sid, now_ms);
-    r.status = tx.commit() ? RefreshStatus::dpop_key_mismatch : RefreshStatus::failed;
+    if (!tx.commit()) r.status = RefreshStatus::failed;
     return r;
   }
-  if (r.family.dpop_jkt.empty() && !dpop_jkt.empty()) {
-    // An unbound (Bearer) family is bound by its first refresh with a proof.
-    Use b(stmt("UPDATE families SET dpop_jkt = ? WHERE sid = ?"));
-    if (!b.text(1, dpop_jkt).text(2, r.family.sid).done()) return r;
-    r.family.dpop_jkt = dpop_jkt;
-  }
-
-  int64_t new_gen = 0;
-  if (token_gen == family_gen) {
-    // The family's current token: rotate, and start the grace window.
-    new_gen = family_gen + 1;
-    Use f(stmt("UPDATE families SET gen = ?, rotated_at = ? WHERE sid = ?"));
-    if (!f.num(1, new_gen).num(2, now_ms).text(3, r.family.sid).done()) return r;
-    r.status = RefreshStatus::rotated;
-  } else if (token_gen == family_gen - 1 && grace_ms > 0 && now_ms - family_rotated < grace_ms) {
-    // The immediate predecessor, inside the half-open window [rotated_at, rotated_at + grace)
-    // (empty for --grace 0, which is strict): the client most likely never received
-    // (or is racing with) the successor. Issue another token of the current generation; the
-    // family does not advance and the window is not extended.
-    new_gen = family_gen;
-    r.status = RefreshStatus::grace_reissued;
-  } else {
-    // Anything older, or the predecessor after the window: treat as theft (RFC 9700 §4.14.2).
-    revoke_family_locked(r.family.sid, now_ms);
-    r.status = tx.commit() ? RefreshStatus::reuse_detected : RefreshStatus::failed;
-    return r;
-  }
+  const bool rotate = d.step == Step::rotate;
+  const int64_t new_gen = rotate ? state.family_gen + 1 : state.family_gen;
+  Use f(stmt("UPDATE families SET gen = ?, rotated_at = CASE WHEN ? THEN ? ELSE rotated_at END, dpop_jkt = ?"
+             " WHERE sid = ?"));
+  f.num(1, new_gen).num(2, rotate ? 1 : 0).num(3, now_ms).text(4, d.family_jkt).text(5, r.family.sid);
   Use t(stmt("UPDATE refresh_tokens SET successor = ?, rotated_at = ? WHERE hash = ?"));
-  if (!t.blob(1, next_hash).num(2, now_ms).blob(3, hash).done() ||
-      !insert_token(next_hash, r.family.sid, r.family.user_id, new_gen, now_ms, now_ms + refresh_ttl_ms) ||
+  if (!f.done() || !t.blob(1, next_hash).num(2, now_ms).blob(3, hash).done() ||
+      !insert_token(next_hash, r.family.sid, r.family.user_id, new_gen, now_ms, now_ms + refresh_ttl_ms,
+                    !rotate) ||
       !tx.commit()) {
     r.status = RefreshStatus::failed;
     return r;
@@ -519,6 +515,39 @@ std::optional<User> SqliteStore::login_session_user(const std::string& session, 
   return user_by_id_locked(user_id);
 }
 
+// ---------------------------------------------------------------- keys and secrets
+
+std::vector<StoredKey> SqliteStore::signing_keys() {
+  std::vector<StoredKey> keys;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Use q(stmt("SELECT kid, private_pem, created_at, activate_at, retire_at FROM signing_keys ORDER BY activate_at, kid"));
+  while (q.row()) keys.push_back({q.col_text(0), q.col_text(1), q.col_int(2), q.col_int(3), q.col_null(4) ? 0 : q.col_int(4)});
+  return keys;
+}
+
+bool SqliteStore::add_signing_key(const StoredKey& key, int64_t retire_others_at_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Tx tx(db_);
+  if (retire_others_at_ms > 0) {
+    Use r(stmt("UPDATE signing_keys SET retire_at = ? WHERE retire_at IS NULL"));
+    if (!r.num(1, retire_others_at_ms).done()) return false;
+  }
+  Use q(stmt("INSERT INTO signing_keys(kid, private_pem, created_at, activate_at) VALUES(?,?,?,?)"));
+  return q.text(1, key.kid).text(2, key.private_pem).num(3, key.created_at_ms).num(4, key.activate_at_ms).done() &&
+         tx.commit();
+}
+
+std::optional<std::string> SqliteStore::server_secret(const std::string& name, const std::string& fresh) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Use put(stmt("INSERT OR IGNORE INTO server_secrets(name, value) VALUES(?,?)"));
+  if (!put.text(1, name).blob(2, fresh).done()) return std::nullopt;
+  Use q(stmt("SELECT value FROM server_secrets WHERE name = ?"));
+  q.text(1, name);
+  if (!q.row()) return std::nullopt;
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(q.s, 0));
+  return std::string(p ? p : "", size_t(sqlite3_column_bytes(q.s, 0)));
+}
+
 // ---------------------------------------------------------------- maintenance
 
 int SqliteStore::cleanup(int64_t now_ms) {
@@ -534,6 +563,7 @@ int SqliteStore::cleanup(int64_t now_ms) {
       " AND created_at <= ?1",
       "DELETE FROM auth_codes WHERE expires_at <= ?1 - 600000",  // kept 10 min for reuse detection
       "DELETE FROM login_sessions WHERE expires_at <= ?1",
+      "DELETE FROM signing_keys WHERE retire_at IS NOT NULL AND retire_at <= ?1",
   };
   for (const char* sql : purge) {
     Use q(stmt(sql));

@@ -41,6 +41,10 @@ class SqliteStore final : public Store {
                                                   int64_t ttl_ms) override;
   std::optional<User> login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time) override;
 
+  std::vector<StoredKey> signing_keys() override;
+  bool add_signing_key(const StoredKey& key, int64_t retire_others_at_ms) override;
+  std::optional<std::string> server_secret(const std::string& name, const std::string& fresh) override;
+
   int cleanup(int64_t now_ms) override;
 
  private:
@@ -49,11 +53,11 @@ class SqliteStore final : public Store {
   bool exec(const char* sql);
   // Creates or upgrades the schema to kSchemaVersion (PRAGMA user_version).
   bool migrate(std::string& error);
-  bool add_dpop_columns();  // schema version 2, where a table lacks them
+  bool add_missing_columns();  // columns of versions 2 and 3, where a table lacks them
   std::optional<User> user_where(const char* sql, const std::string& arg);
   std::optional<User> user_by_id_locked(int64_t id);
   bool insert_token(const std::string& hash, const std::string& sid, int64_t user_id, int64_t gen,
-                    int64_t now_ms, int64_t expires_at_ms);
+                    int64_t now_ms, int64_t expires_at_ms, bool sibling);
   void revoke_family_locked(const std::string& sid, int64_t now_ms);
 
   std::mutex mutex_;

@@ -138,7 +138,7 @@ describe("schema version (PRAGMA user_version)", () => {
     const first = await startServer({ dataDir });
     const s = await newSession(first);
     assert.equal(await first.stop({ keepData: true }), 0);
-    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "2");
+    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "3");
     // What the first servers wrote: whole seconds, no version.
     sqlite(dataDir, "PRAGMA user_version = 0; UPDATE refresh_tokens SET expires_at = expires_at / 1000," +
       " created_at = created_at / 1000; UPDATE users SET created_at = created_at / 1000;");
@@ -150,8 +150,31 @@ describe("schema version (PRAGMA user_version)", () => {
     assert.equal(again.sub, s.sub, "the account survived");
     assert.equal((await refresh(second, again.refreshToken)).status, 200);
     assert.equal(await second.stop({ keepData: true }), 0);
-    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "2");
+    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "3");
     assert.ok(Number(sqlite(dataDir, "SELECT min(created_at) FROM users")) > 1e12, "created_at in milliseconds");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("a version-2 database: grace siblings are marked, one rotation per generation is enforced, sessions survive", { skip }, async () => {
+    const dataDir = freshDataDir();
+    const first = await startServer({ dataDir });
+    const s = await newSession(first);
+    const rotated = await refresh(first, s.refreshToken);
+    const sibling = await refresh(first, s.refreshToken);  // the predecessor inside the grace window
+    assert.equal(rotated.status, 200);
+    assert.equal(sibling.status, 200);
+    assert.equal(await first.stop({ keepData: true }), 0);
+    // What a version-2 server wrote: no sibling column, no rotation key, no key tables.
+    sqlite(dataDir, "DROP INDEX refresh_tokens_rotation; ALTER TABLE refresh_tokens DROP COLUMN sibling;" +
+      " DROP TABLE signing_keys; DROP TABLE server_secrets; PRAGMA user_version = 2;");
+    const second = await startServer({ dataDir });
+    assert.equal((await refresh(second, refreshCookieOf(sibling))).status, 200, "the session survived the upgrade");
+    assert.equal(await second.stop({ keepData: true }), 0);
+    assert.equal(sqlite(dataDir, "PRAGMA user_version"), "3");
+    assert.equal(sqlite(dataDir, "SELECT count(*) FROM refresh_tokens WHERE sibling = 1"), "1", "the grace sibling is marked");
+    assert.throws(() => sqlite(dataDir, "INSERT INTO refresh_tokens(hash, sid, user_id, gen, created_at, expires_at)" +
+      " SELECT randomblob(32), sid, user_id, gen, 0, 0 FROM refresh_tokens WHERE sibling = 0 LIMIT 1"),
+      /UNIQUE constraint failed/, "a second rotation of one generation is refused by the schema");
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -159,11 +182,11 @@ describe("schema version (PRAGMA user_version)", () => {
     const dataDir = freshDataDir();
     const first = await startServer({ dataDir });
     assert.equal(await first.stop({ keepData: true }), 0);
-    sqlite(dataDir, "PRAGMA user_version = 3");
+    sqlite(dataDir, "PRAGMA user_version = 4");
     const { code, stderr } = await runServer(["--port", "0", "--data-dir", dataDir]);
     rmSync(dataDir, { recursive: true, force: true });
     assert.notEqual(code, 0);
-    assert.match(stderr, /schema version 3 is newer than this server's \(2\)/);
+    assert.match(stderr, /schema version 4 is newer than this server's \(3\)/);
   });
 });
 

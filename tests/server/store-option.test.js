@@ -25,9 +25,19 @@ test("--store sqlite:PATH keeps users and sessions in PATH across a restart", as
   rmSync(storeDir, { recursive: true, force: true });
 });
 
+test("--store postgres://… that cannot be reached: exit 1, one line that says where, never the password", async () => {
+  const dataDir = freshDataDir();
+  const { code, stderr } = await runServer(["--port", "0", "--data-dir", dataDir, "--store",
+    "postgresql://authwasm:hunter2@127.0.0.1:1/authwasm"]);
+  rmSync(dataDir, { recursive: true, force: true });
+  assert.equal(code, 1);
+  assert.match(stderr, /^authwasm-server: cannot connect to PostgreSQL at postgresql:\/\/authwasm:\*\*\*@127\.0\.0\.1:1\/authwasm: /);
+  assert.doesNotMatch(stderr, /hunter2/);
+  assert.equal(stderr.trim().split("\n").length, 1, stderr);
+});
+
 for (const [spec, message] of [
-  ["postgres://localhost/authwasm", /no PostgreSQL store yet/],
-  ["mysql://localhost/x", /expected sqlite:PATH, got "mysql:\/\/localhost\/x"/],
+  ["mysql://localhost/x", /expected sqlite:PATH or postgres:\/\/…, got "mysql:\/\/localhost\/x"/],
   ["sqlite:", /needs a path/],
 ]) {
   test(`--store ${spec} is refused at start (exit 2, one line)`, async () => {
