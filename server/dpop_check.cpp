@@ -89,6 +89,11 @@ std::size_t ReplayCache::size() const {
 DpopVerifier::DpopVerifier(const Config& config)
     : config_(config), nonces_(millis(config.dpop_nonce_step)), replay_(std::size_t(config.dpop_replay_cache)) {}
 
+void DpopVerifier::share(SharedState* shared, const std::string& nonce_secret) {
+  shared_ = shared;
+  nonces_.use_secret(nonce_secret);
+}
+
 DpopResult DpopVerifier::refuse(DpopResult::Status status, DpopRejection reason, std::string description) {
   if (status == DpopResult::Status::use_nonce) {
     nonce_challenges_++;
@@ -176,7 +181,15 @@ DpopResult DpopVerifier::check(const httplib::Request& req, const ProofExpectati
     return refuse(Status::invalid, DpopRejection::key_mismatch, "the DPoP proof is signed by another key than the token's");
   }
   // §11.1: each jti once, for as long as the proof would pass check 11.
-  switch (replay_.insert(sha256(jkt + "|" + *jti), iat_ms + 1000 + kDpopProofWindowMs, now_ms)) {
+  const std::string replay_key = sha256(jkt + "|" + *jti);
+  const int64_t replay_until_ms = iat_ms + 1000 + kDpopProofWindowMs;
+  ReplayCache::Insert recorded = ReplayCache::Insert::full;  // a database error fails closed, as a full cache
+  if (!shared_) {
+    recorded = replay_.insert(replay_key, replay_until_ms, now_ms);
+  } else if (const auto r = shared_->record_jti(replay_key, replay_until_ms, now_ms); r != SharedState::JtiRecord::failed) {
+    recorded = r == SharedState::JtiRecord::fresh ? ReplayCache::Insert::fresh : ReplayCache::Insert::replay;
+  }
+  switch (recorded) {
     case ReplayCache::Insert::replay:
       return refuse(Status::invalid, DpopRejection::replay, "this DPoP proof (jti) was already used");
     case ReplayCache::Insert::full:

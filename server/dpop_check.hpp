@@ -18,6 +18,7 @@
 #include <httplib.h>
 
 #include "base/json.hpp"
+#include "shared_state.hpp"
 
 namespace authwasm::server {
 
@@ -73,10 +74,12 @@ struct ProofExpectation {
 
 // Stateless nonces (§8): base64url(HMAC-SHA256(secret, step)) over time steps of `step_ms`.
 // The current and the previous step are accepted, so one nonce lives between one and two steps.
-// The secret is random per process: after a restart every client gets one use_dpop_nonce.
+// The secret is random per process unless one is given (use_secret): the store's, which every
+// instance shares, so a nonce one instance issued is good at every other and across restarts.
 class DpopNonces {
  public:
   explicit DpopNonces(int64_t step_ms);
+  void use_secret(const std::string& secret) { secret_ = secret; }
   std::string current(int64_t now_ms) const;
   bool accepts(const std::string& nonce, int64_t now_ms) const;
 
@@ -108,6 +111,10 @@ class DpopVerifier {
  public:
   explicit DpopVerifier(const Config& config);
 
+  // Several instances behind one URL (shared_state.hpp): nonces from `nonce_secret`, and the
+  // jti record in `shared` instead of this process's ReplayCache. Call before serving.
+  void share(SharedState* shared, const std::string& nonce_secret);
+
   // The §4.3 checks on the request's DPoP header against `expect`, in order; the jti is
   // recorded only when every other check passed.
   DpopResult check(const httplib::Request& req, const ProofExpectation& expect, int64_t now_ms);
@@ -127,6 +134,7 @@ class DpopVerifier {
   const Config& config_;
   DpopNonces nonces_;
   ReplayCache replay_;
+  SharedState* shared_ = nullptr;
   std::atomic<long> accepted_{0}, nonce_challenges_{0};
   std::array<std::atomic<long>, std::size_t(DpopRejection::count_)> rejected_{};
 };

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "app.hpp"
+#include "base/random.hpp"
 #include "clock.hpp"
 #include "http_util.hpp"
 #include "listener.hpp"
@@ -146,6 +147,16 @@ int main(int argc, char** argv) {
   app.limiter = std::make_unique<RateLimiter>(config.login_burst, config.login_per_minute);
   app.register_limiter = std::make_unique<RateLimiter>(config.register_burst, config.register_burst);
   app.dpop = std::make_unique<DpopVerifier>(config);
+  if (SharedState* shared = app.store->shared_state()) {
+    // Several instances behind one URL: DPoP nonces, the jti record and the rate limits are
+    // the same at every instance (server/README.md "Deployment").
+    auto fresh = authwasm::random_bytes(32);
+    auto secret = fresh ? app.store->server_secret("dpop-nonce", fresh.value()) : std::nullopt;
+    if (!secret) return fail(1, "cannot read or store the DPoP nonce secret");
+    app.dpop->share(shared, *secret);
+    app.limiter->share(shared, "login");
+    app.register_limiter->share(shared, "register");
+  }
   if (config.demo) seed_demo_user(app);
 
   install_handlers(server, app, !config.quiet);

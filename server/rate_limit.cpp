@@ -12,6 +12,11 @@ void RateLimiter::refill(Bucket& b, std::chrono::steady_clock::time_point now) c
 }
 
 bool RateLimiter::allow(const std::string& key, int& retry_after) {
+  if (shared_) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+    return shared_->take_rate_token(name_ + "|" + key, burst_, per_second_ * 60.0, now_ms, retry_after);
+  }
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mutex_);
   if (buckets_.size() > 100000) buckets_.clear();  // memory bound under a flood of new keys

@@ -4,7 +4,7 @@
 // node:crypto, one hostile proof at a time: each must be refused with the right status and
 // error, and counted under its reason in /debug/stats ("dpop.rejected").
 import assert from "node:assert/strict";
-import { createHash, createHmac, generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { after, before, describe, test } from "node:test";
 
 import { createAuthClient } from "../../js/index.js";
 import { browserFetch } from "../support/browser-fetch.js";
+import { b64json, newKey, proof, sha256, thumbprint } from "../support/dpop-proof.js";
 import { rmSync } from "node:fs";
 import {
   PASSWORD, debugStats, freshDataDir, jwtClaims, postJson, refresh, refreshCookieOf, register, runServer, sleep,
@@ -19,37 +20,10 @@ import {
 } from "./server-process.js";
 
 const CLIENT_ID = "authwasm-demo";
-const b64json = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const unb64json = (part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
-const sha256 = (text) => createHash("sha256").update(text).digest("base64url");
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-// ---------------------------------------------------------------- proofs built by hand
-
-/** A P-256 key: the private KeyObject and the public JWK (kty crv x y only). */
-function newKey() {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const { kty, crv, x, y } = publicKey.export({ format: "jwk" });
-  return { privateKey, jwk: { kty, crv, x, y } };
-}
-
-/** RFC 7638 thumbprint of an EC JWK. */
-const thumbprint = ({ crv, kty, x, y }) => sha256(JSON.stringify({ crv, kty, x, y }));
-
-/**
- * A DPoP proof (RFC 9449 §4.2). `header` and `claims` override or add members; a member set to
- * undefined is dropped. `signWith` signs with another key than the header's jwk.
- */
-function proof(key, { htm, htu, ath, nonce, header = {}, claims = {}, signWith = key } = {}) {
-  const h = { typ: "dpop+jwt", alg: "ES256", jwk: key.jwk, ...header };
-  const c = { jti: randomBytes(16).toString("base64url"), htm, htu, iat: nowSeconds(), ath, nonce, ...claims };
-  const input = `${b64json(h)}.${b64json(c)}`;
-  if (h.alg === "none") return `${input}.`;
-  const signature = h.alg === "HS256"
-    ? createHmac("sha256", Buffer.from(key.jwk.x, "base64url")).update(input).digest()
-    : sign("sha256", Buffer.from(input), { key: signWith.privateKey, dsaEncoding: "ieee-p1363" }); // r‖s
-  return `${input}.${signature.toString("base64url")}`;
-}
+// ---------------------------------------------------------------- proofs built by hand (tests/support/dpop-proof.js)
 
 /**
  * Raw HTTP with one DPoP key, as a client would speak it: it remembers the server's DPoP-Nonce

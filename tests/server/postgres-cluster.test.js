@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
+import { newKey, proof } from "../support/dpop-proof.js";
 import { startPostgres } from "../support/postgres.js";
 import { startRoundRobinProxy } from "../support/round-robin-proxy.js";
 import {
@@ -123,6 +124,37 @@ describe("three instances on one PostgreSQL behind one URL", () => {
     assert.equal(failures, 0, `no refresh failed, none was called reuse (${lost} answers lost with the instance)`);
     assert.equal((await cluster.totals()).reuse, 0);
     for (const t of tokens) assert.equal((await refresh(cluster, t)).status, 200, "every session is alive");
+    await cluster.stop();
+  });
+
+  test("DPoP: a nonce from one instance is good at the others; a proof replayed at another instance is refused", async () => {
+    const cluster = await startCluster();
+    const s = await newSession(cluster);
+    const key = newKey();
+    const htu = cluster.url + "/auth/refresh";
+    const send = (dpop, token) => fetch(htu, { method: "POST", headers: { origin: cluster.origin, cookie: `authwasm_rt=${token}`, dpop } });
+    const challenge = await send(proof(key, { htm: "POST", htu }), s.refreshToken);  // instance 1: no nonce yet
+    assert.equal(challenge.status, 400);
+    assert.equal((await challenge.json()).error, "use_dpop_nonce");
+    const nonce = challenge.headers.get("dpop-nonce");
+    const good = proof(key, { htm: "POST", htu, nonce });
+    const bound = await send(good, s.refreshToken);  // instance 2 takes instance 1's nonce
+    assert.equal(bound.status, 200, await bound.clone().text());
+    assert.equal((await bound.json()).token_type, "DPoP");
+    const replayed = await send(good, refreshCookieOf(bound));  // instance 3: the same proof again
+    assert.equal(replayed.status, 400);
+    assert.match((await replayed.json()).error_description, /already used/);
+    await cluster.stop();
+  });
+
+  test("login rate limits are shared: the burst is spent across instances, not per instance", async () => {
+    const cluster = await startCluster({ args: ["--login-burst", "3", "--login-per-minute", "1"] });
+    const user = await newSession(cluster);  // one login: 2 attempts left
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await postJson(cluster, "/auth/login", { username: user.username, password: "wrong password!" })).status);
+    }
+    assert.deepEqual(statuses, [401, 401, 429, 429]);
     await cluster.stop();
   });
 
