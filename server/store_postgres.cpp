@@ -419,30 +419,27 @@ Store::CreateUser PostgresStore::create_user(const std::string& username, const 
   return CreateUser::created;
 }
 
+namespace {
+
+std::optional<User> one_user(PostgresStore& store, const char* where, const Param& arg) {
+  PgLease db(store);
+  if (!db) return std::nullopt;
+  const std::string sql = std::string("SELECT id, sub, username, password_hash FROM users WHERE ") + where;
+  PgResult r = db->run(sql.c_str(), {arg});
+  if (r.rows() == 0) return std::nullopt;
+  return user_of(r);
+}
+
+}  // namespace
+
+// Case-insensitive names, as SQLite's COLLATE NOCASE and the unique index on lower(username).
 std::optional<User> PostgresStore::user_by_name(const std::string& username) {
-  PgLease db(*this);
-  if (!db) return std::nullopt;
-  // Case-insensitive, as SQLite's COLLATE NOCASE (ASCII) and the unique index on lower().
-  PgResult r = db->run("SELECT id, sub, username, password_hash FROM users WHERE lower(username) = lower($1)", {username});
-  if (r.rows() == 0) return std::nullopt;
-  return user_of(r);
+  return one_user(*this, "lower(username) = lower($1)", username);
 }
 
-std::optional<User> PostgresStore::user_by_sub(const std::string& sub) {
-  PgLease db(*this);
-  if (!db) return std::nullopt;
-  PgResult r = db->run("SELECT id, sub, username, password_hash FROM users WHERE sub = $1", {sub});
-  if (r.rows() == 0) return std::nullopt;
-  return user_of(r);
-}
+std::optional<User> PostgresStore::user_by_sub(const std::string& sub) { return one_user(*this, "sub = $1", sub); }
 
-std::optional<User> PostgresStore::user_by_id(int64_t id) {
-  PgLease db(*this);
-  if (!db) return std::nullopt;
-  PgResult r = db->run("SELECT id, sub, username, password_hash FROM users WHERE id = $1", {id});
-  if (r.rows() == 0) return std::nullopt;
-  return user_of(r);
-}
+std::optional<User> PostgresStore::user_by_id(int64_t id) { return one_user(*this, "id = $1", id); }
 
 // ---------------------------------------------------------------- refresh tokens
 
