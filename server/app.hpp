@@ -11,7 +11,7 @@
 
 #include "config.hpp"
 #include "dpop_check.hpp"
-#include "keys.hpp"
+#include "key_ring.hpp"
 #include "rate_limit.hpp"
 #include "store.hpp"
 #include "tokens.hpp"
@@ -26,7 +26,7 @@ struct Stats {
 struct App {
   Config config;
   std::unique_ptr<Store> store;
-  std::unique_ptr<SigningKey> key;
+  std::unique_ptr<KeyRing> keys;                 // signing keys from the store (key_ring.hpp)
   std::unique_ptr<TokenIssuer> tokens;
   std::unique_ptr<RateLimiter> limiter;           // logins, per (username, IP)
   std::unique_ptr<RateLimiter> register_limiter;  // registrations, per IP
@@ -59,6 +59,10 @@ struct App {
 void register_auth_routes(httplib::Server& server, App& app);
 void register_oauth_routes(httplib::Server& server, App& app);
 void register_api_routes(httplib::Server& server, App& app);
+
+// `authwasm-server keys rotate|list …` (keys_command.cpp): argv as main got it. Exit status:
+// 0, 2 for bad arguments, 1 when the store cannot be used.
+int run_keys_command(int argc, char** argv);
 
 // The HTML login form of GET /authorize (login_page.cpp).
 std::string render_login_page(const httplib::Request& req, const std::string& error_message);

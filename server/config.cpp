@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -118,6 +120,12 @@ struct Parser {
       if (!number("--session-ttl", value, 1, 30 * 86400, c.session_ttl)) return false;
     } else if (name == "key-file") {
       c.key_file = value;
+    } else if (name == "key-reload") {
+      if (!number("--key-reload", value, 1, 3600, c.key_reload)) return false;
+    } else if (name == "promote-after") {
+      if (!number("--promote-after", value, 0, 30 * 86400, c.promote_after)) return false;
+    } else if (name == "retire-margin") {
+      if (!number("--retire-margin", value, 0, 86400, c.retire_margin)) return false;
     } else if (name == "static-dir") {
       c.static_dir = value;
     } else if (name == "login-burst") {
@@ -170,12 +178,15 @@ const char* const kEnv[][2] = {
     {"AUTHWASM_DPOP_NONCE", "dpop-nonce"},
     {"AUTHWASM_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
     {"AUTHWASM_STORE", "store"},         {"AUTHWASM_STORE_POOL", "store-pool"},
+    {"AUTHWASM_KEY_RELOAD", "key-reload"}, {"AUTHWASM_PROMOTE_AFTER", "promote-after"},
+    {"AUTHWASM_RETIRE_MARGIN", "retire-margin"},
 };
 
 }  // namespace
 
 std::string usage() {
   return R"(usage: authwasm-server [options]
+       authwasm-server keys rotate|list [options]   (signing keys in the store; see below)
   --port N               TCP port (0 = ephemeral; the first stdout line names it)   [8080]
   --bind ADDR            listen address                                            [127.0.0.1]
   --data-dir DIR         SQLite database and signing key                           [./authwasm-data]
@@ -193,7 +204,10 @@ std::string usage() {
   --grace S              refresh grace window, 0 = strict (server/README.md)      [30]
   --code-ttl S           authorization code lifetime, at most 60                   [60]
   --session-ttl S        browser login session for /authorize                      [28800]
-  --key-file PATH        ES256 private key PEM (created if missing)   [DATA_DIR/signing-key.pem]
+  --key-file PATH        ES256 private key PEM that seeds a store holding no signing key
+                         (created if missing); ignored once the store has keys
+                                                              [DATA_DIR/signing-key.pem]
+  --key-reload S         reload the signing keys from the store every S seconds     [15]
   --static-dir DIR       serve DIR at / with index.html fallback for SPA routes
   --login-burst N        login attempts per (username, IP) burst                   [10]
   --login-per-minute N   login attempts per (username, IP) refill rate             [10]
@@ -211,11 +225,18 @@ std::string usage() {
   --debug-stats          enable GET /debug/stats (test hook)
   --quiet                no request log on stderr
   --help
+Signing keys (server/README.md "Signing keys and rotation"), with the server's --store,
+--data-dir, --key-file and --access-ttl:
+  keys rotate            stage a new P-256 key: published now, signing after --promote-after;
+                         the keys it replaces retire --access-ttl + --retire-margin after that
+    --promote-after S    seconds from staging to signing (> --key-reload + JWKS caching) [90]
+    --retire-margin S    added to the longest token lifetime (clock skew)            [60]
+  keys list              kid, created, activate, retire and state of each stored key
 Environment: AUTHWASM_PORT, AUTHWASM_BIND, AUTHWASM_DATA_DIR, AUTHWASM_ISSUER,
   AUTHWASM_ALLOWED_ORIGINS, AUTHWASM_CLIENT_ID, AUTHWASM_REDIRECT_URIS (comma-separated lists),
   AUTHWASM_ACCESS_TTL, AUTHWASM_REFRESH_TTL, AUTHWASM_GRACE, AUTHWASM_KEY_FILE,
   AUTHWASM_STATIC_DIR, AUTHWASM_DPOP, AUTHWASM_DPOP_NONCE, AUTHWASM_MAX_CONNECTIONS_PER_IP,
-  AUTHWASM_STORE_POOL,
+  AUTHWASM_STORE_POOL, AUTHWASM_KEY_RELOAD, AUTHWASM_PROMOTE_AFTER, AUTHWASM_RETIRE_MARGIN,
   AUTHWASM_STORE. Flags override the environment.
 )";
 }
@@ -272,6 +293,24 @@ ConfigResult parse_config(int argc, char** argv) {
     }
   }
   return result;
+}
+
+bool ensure_data_dir(const std::string& path, std::string& error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return true;
+    error = "--data-dir " + path + " exists and is not a directory";
+    return false;
+  }
+  if (::mkdir(path.c_str(), 0700) != 0) {
+    error = "cannot create --data-dir " + path;
+    return false;
+  }
+  return true;
+}
+
+std::string key_file_path(const Config& config) {
+  return config.key_file.empty() ? config.data_dir + "/signing-key.pem" : config.key_file;
 }
 
 std::string Config::issuer_origin() const {

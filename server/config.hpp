@@ -36,7 +36,13 @@ struct Config {
   int64_t grace = 30;
   int64_t code_ttl = 60;                 // ≤ 60 (issue 4)
   int64_t session_ttl = 8 * 3600;        // browser login session for /authorize
-  std::string key_file;                  // empty: DATA_DIR/signing-key.pem
+  std::string key_file;                  // empty: DATA_DIR/signing-key.pem; seeds a store without keys
+  // Signing keys (key_ring.hpp, server/README.md "Signing keys and rotation"), seconds. The
+  // server reloads the store's keys every key_reload; `keys rotate` stages a key that signs
+  // promote_after from now, and retires the keys it replaces access_ttl + retire_margin after that.
+  int64_t key_reload = 15;
+  int64_t promote_after = 90;            // > key_reload + how long verifiers cache the JWKS
+  int64_t retire_margin = 60;            // clock skew between instances, and slack
   std::string static_dir;
   bool demo = false;
   bool debug_stats = false;
@@ -72,6 +78,13 @@ struct ConfigResult {
 
 ConfigResult parse_config(int argc, char** argv);
 std::string usage();
+
+// Creates the data directory (0700) unless it exists; false with `error` if it cannot, or if
+// the path is not a directory.
+bool ensure_data_dir(const std::string& path, std::string& error);
+
+// The key file the server reads when the store holds no key: --key-file or DATA_DIR/signing-key.pem.
+std::string key_file_path(const Config& config);
 
 // After the port is known: derive the issuer, default client and redirect URIs; validate.
 // Returns an error message or "".

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
@@ -63,11 +64,6 @@ std::unique_ptr<SigningKey> SigningKey::load_or_create(const std::string& path, 
   if (::stat(path.c_str(), &st) == 0) {
     pkey = read_pem(path, error);
     if (!pkey) return nullptr;
-    if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) {
-      EVP_PKEY_free(pkey);
-      error = path + " is not an EC key (ES256 needs P-256)";
-      return nullptr;
-    }
   } else {
     pkey = EVP_EC_gen("P-256");
     if (!pkey) {
@@ -79,6 +75,35 @@ std::unique_ptr<SigningKey> SigningKey::load_or_create(const std::string& path, 
       return nullptr;
     }
   }
+  return adopt(pkey, path, error);
+}
+
+std::unique_ptr<SigningKey> SigningKey::from_pem(const std::string& pem, const std::string& what, std::string& error) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), int(pem.size()));
+  EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(bio);
+  if (!pkey) {
+    error = "cannot read the private key of " + what + ": " + openssl_error();
+    return nullptr;
+  }
+  return adopt(pkey, what, error);
+}
+
+std::unique_ptr<SigningKey> SigningKey::generate(std::string& error) {
+  EVP_PKEY* pkey = EVP_EC_gen("P-256");
+  if (!pkey) {
+    error = "cannot generate a P-256 key: " + openssl_error();
+    return nullptr;
+  }
+  return adopt(pkey, "a new key", error);
+}
+
+std::unique_ptr<SigningKey> SigningKey::adopt(EVP_PKEY* pkey, const std::string& what, std::string& error) {
+  if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) {
+    EVP_PKEY_free(pkey);
+    error = what + " is not an EC key (ES256 needs P-256)";
+    return nullptr;
+  }
   char group[64] = {};
   size_t group_len = 0;
   unsigned char point[65];
@@ -89,7 +114,7 @@ std::unique_ptr<SigningKey> SigningKey::load_or_create(const std::string& path, 
                                       &point_len) != 1 ||
       point_len != 65 || point[0] != 0x04) {
     EVP_PKEY_free(pkey);
-    error = path + " is not a P-256 key";
+    error = what + " is not a P-256 key";
     return nullptr;
   }
   std::unique_ptr<SigningKey> key(new SigningKey());
@@ -100,6 +125,18 @@ std::unique_ptr<SigningKey> SigningKey::load_or_create(const std::string& path, 
   key->jwk_ = Json{{"kty", "EC"}, {"crv", "P-256"}, {"x", x},           {"y", y},
                    {"kid", key->kid_}, {"alg", "ES256"}, {"use", "sig"}};
   return key;
+}
+
+std::string SigningKey::private_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  std::string pem;
+  if (bio && PEM_write_bio_PrivateKey(bio, pkey_, nullptr, nullptr, 0, nullptr, nullptr) == 1) {
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio, &data);
+    if (data && len > 0) pem.assign(data, size_t(len));
+  }
+  BIO_free(bio);
+  return pem;
 }
 
 SigningKey::~SigningKey() { EVP_PKEY_free(pkey_); }

@@ -1,5 +1,6 @@
-// The server's ES256 signing key (RFC 7518 §3.4): a P-256 key persisted as PEM so restarts
-// keep validating tokens already issued, its public JWK and its RFC 7638 thumbprint `kid`.
+// The server's ES256 signing keys (RFC 7518 §3.4): a P-256 key, its public JWK and its RFC
+// 7638 thumbprint `kid`. Keys live in the store (key_ring.hpp, server/README.md "Signing keys
+// and rotation"); a PEM file (--key-file) only seeds a store that holds none.
 #pragma once
 #include <memory>
 #include <string>
@@ -16,6 +17,13 @@ class SigningKey {
   // Loads the PEM at `path`, or creates a new key there (mode 0600) if it does not exist.
   // On failure returns nullptr and sets `error`.
   static std::unique_ptr<SigningKey> load_or_create(const std::string& path, std::string& error);
+  // Parses a PKCS#8 / SEC1 PEM private key (as the store keeps it). `what` names it in errors.
+  static std::unique_ptr<SigningKey> from_pem(const std::string& pem, const std::string& what, std::string& error);
+  // A new random P-256 key.
+  static std::unique_ptr<SigningKey> generate(std::string& error);
+
+  // The private key as PEM (PKCS#8), for the store. A secret: never log it.
+  std::string private_pem() const;
 
   // JWS signature over `signing_input`: the 64-byte R || S form of RFC 7518 §3.4.
   std::string sign(std::string_view signing_input) const;
@@ -27,6 +35,8 @@ class SigningKey {
 
  private:
   SigningKey() = default;
+  // Takes ownership of `pkey`; checks that it is a P-256 key and derives kid and JWK.
+  static std::unique_ptr<SigningKey> adopt(evp_pkey_st* pkey, const std::string& what, std::string& error);
   evp_pkey_st* pkey_ = nullptr;
   std::string kid_;
   Json jwk_;

@@ -14,6 +14,7 @@
 #include "base/random.hpp"
 #include "clock.hpp"
 #include "http_util.hpp"
+#include "key_ring.hpp"
 #include "listener.hpp"
 #include "passwords.hpp"
 
@@ -21,23 +22,26 @@ using namespace authwasm::server;
 
 namespace {
 
-bool make_dir(const std::string& path, std::string& error) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return true;
-    error = "--data-dir " + path + " exists and is not a directory";
-    return false;
-  }
-  if (::mkdir(path.c_str(), 0700) != 0) {
-    error = "cannot create --data-dir " + path;
-    return false;
-  }
-  return true;
-}
-
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "authwasm-server: %s\n", message.c_str());
   return code;
+}
+
+// --key-file was given, but the store already holds keys and this one is not among them: it
+// is not used, which a deployer distributing keys the old way should hear about.
+void warn_if_key_file_unused(const std::string& path, const std::vector<StoredKey>& stored) {
+  std::string error;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;
+  auto key = SigningKey::load_or_create(path, error);
+  if (!key) return;
+  for (const StoredKey& k : stored) {
+    if (k.kid == key->kid()) return;
+  }
+  std::fprintf(stderr,
+               "authwasm-server: note: the key of --key-file %s is not in the store, which has signing keys of "
+               "its own; the file only seeds an empty store (server/README.md \"Signing keys and rotation\")\n",
+               path.c_str());
 }
 
 void seed_demo_user(App& app) {
@@ -83,6 +87,7 @@ void install_handlers(httplib::Server& server, App& app, bool log_requests) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "keys") return run_keys_command(argc, argv);
   ConfigResult parsed = parse_config(argc, argv);
   if (parsed.help) {
     std::fputs(usage().c_str(), stdout);
@@ -103,7 +108,7 @@ int main(int argc, char** argv) {
   app.config = parsed.config;
   Config& config = app.config;
   std::string error;
-  if (!make_dir(config.data_dir, error)) return fail(2, error);
+  if (!ensure_data_dir(config.data_dir, error)) return fail(2, error);
   if (!config.static_dir.empty()) {
     struct stat st {};
     if (::stat(config.static_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -138,12 +143,15 @@ int main(int argc, char** argv) {
   error = finalize_config(config, port);
   if (!error.empty()) return fail(2, error + " (see --help)");
 
-  const std::string key_path = config.key_file.empty() ? config.data_dir + "/signing-key.pem" : config.key_file;
-  app.key = SigningKey::load_or_create(key_path, error);
-  if (!app.key) return fail(1, error);
   app.store = open_store(config.store, config.data_dir, std::min(config.store_pool, config.threads), error);
   if (!app.store) return fail(1, error);
-  app.tokens = std::make_unique<TokenIssuer>(config, *app.key);
+  // Signing keys come from the store; --key-file seeds a store that has none (key_ring.hpp).
+  const auto stored_keys = ensure_signing_keys(*app.store, key_file_path(config), error);
+  if (!stored_keys) return fail(1, error);
+  app.keys = std::make_unique<KeyRing>(app.store.get());
+  if (!app.keys->install(*stored_keys, error)) return fail(1, error);
+  if (!config.key_file.empty()) warn_if_key_file_unused(config.key_file, *stored_keys);
+  app.tokens = std::make_unique<TokenIssuer>(config, *app.keys);
   app.limiter = std::make_unique<RateLimiter>(config.login_burst, config.login_per_minute);
   app.register_limiter = std::make_unique<RateLimiter>(config.register_burst, config.register_burst);
   app.dpop = std::make_unique<DpopVerifier>(config);
@@ -164,6 +172,8 @@ int main(int argc, char** argv) {
   register_oauth_routes(server, app);
   if (!config.static_dir.empty()) server.set_mount_point("/", config.static_dir);
   register_api_routes(server, app);
+
+  app.keys->start_reloading(millis(config.key_reload));
 
   // Periodic purge of expired rows (and of full rate-limit buckets, and demo-expired jtis).
   std::mutex cleanup_mutex;
@@ -212,6 +222,7 @@ int main(int argc, char** argv) {
   cleanup.join();
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
+  app.keys->stop();
   app.tokens.reset();
   app.store.reset();
   std::fprintf(stderr, "authwasm-server: stopped\n");

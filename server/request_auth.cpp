@@ -40,7 +40,7 @@ bool App::authenticate(const httplib::Request& req, httplib::Response& res, Acce
     return false;
   }
   const int64_t now_ms = now_millis();
-  BearerCheck check = tokens->verify_access_token(credentials.token, numeric_date(now_ms));
+  BearerCheck check = tokens->verify_access_token(credentials.token, now_ms);
   if (check.ok && config.demo) {
     std::lock_guard<std::mutex> lock(expired_mutex);
     if (expired_jti.count(check.claims.jti)) {

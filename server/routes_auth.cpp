@@ -9,10 +9,14 @@ namespace authwasm::server {
 
 void App::send_tokens(httplib::Response& res, const Family& family, const std::string& refresh_token,
                       const std::string& nonce) {
-  const int64_t now = numeric_date(now_millis());
-  set_refresh_cookie(res, refresh_token, config.refresh_ttl);
+  const int64_t now = now_millis();
   const std::string access_token =
       tokens->access_token(family.sub, family.client_id, family.sid, family.scope, now, family.dpop_jkt);
+  if (access_token.empty()) {  // no stored key may sign now (key_ring.hpp): nothing to hand out
+    send_error(res, 500, "server_error", "no signing key is active");
+    return;
+  }
+  set_refresh_cookie(res, refresh_token, config.refresh_ttl);
   send_json(res, 200,
             Json{{"access_token", access_token},
                  {"token_type", family.dpop_jkt.empty() ? "Bearer" : "DPoP"},  // RFC 9449 §5

@@ -268,7 +268,7 @@ void register_oauth_routes(httplib::Server& server, App& app) {
   });
 
   server.Get("/.well-known/jwks.json", [&app](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, Json{{"keys", Json::array({app.key->public_jwk()})}});
+    send_json(res, 200, app.tokens->jwks(now_millis()));
   });
 }
 

@@ -84,8 +84,10 @@ struct AuthCode {
 
 enum class CodeStatus { ok, unknown, expired, reused, failed };
 
-// An ES256 signing key as stored (keys.hpp, KeyRing): published in the JWKS from
+// An ES256 signing key as stored (key_ring.hpp, KeyRing): published in the JWKS from
 // `created_at_ms`, signing from `activate_at_ms`, neither from `retire_at_ms` on (0: not set).
+// `private_pem` is the private key: the store holds the secret (server/README.md "Signing keys
+// and rotation").
 struct StoredKey {
   std::string kid, private_pem;
   int64_t created_at_ms = 0, activate_at_ms = 0, retire_at_ms = 0;
@@ -132,9 +134,12 @@ class Store {
                                                   int64_t ttl_ms) = 0;
   virtual std::optional<User> login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time) = 0;
 
-  // Signing keys every instance shares (server/README.md "Signing keys"): all stored rows.
-  virtual std::vector<StoredKey> signing_keys() = 0;
+  // Signing keys every instance shares (server/README.md "Signing keys and rotation"): all
+  // stored rows, ordered by activate_at then kid; nullopt on a database error (which is not
+  // "no keys": a reload must not drop every key because the database blinked).
+  virtual std::optional<std::vector<StoredKey>> signing_keys() = 0;
   // Adds `key`; every other key without a retire time gets `retire_others_at_ms` (0: none).
+  // False on a database error or when the kid is already stored (nothing changes then).
   virtual bool add_signing_key(const StoredKey& key, int64_t retire_others_at_ms) = 0;
   // The secret stored under `name`, storing `fresh` first if there is none (one value for
   // every instance: DPoP nonces). nullopt on a database error.

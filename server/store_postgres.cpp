@@ -653,11 +653,12 @@ std::optional<User> PostgresStore::login_session_user(const std::string& session
 
 // ---------------------------------------------------------------- keys and secrets
 
-std::vector<StoredKey> PostgresStore::signing_keys() {
+std::optional<std::vector<StoredKey>> PostgresStore::signing_keys() {
   std::vector<StoredKey> keys;
   PgLease db(*this);
-  if (!db) return keys;
+  if (!db) return std::nullopt;
   PgResult r = db->run("SELECT kid, private_pem, created_at, activate_at, retire_at FROM signing_keys ORDER BY activate_at, kid");
+  if (!r.ok()) return std::nullopt;
   for (int i = 0; i < r.rows(); ++i) keys.push_back({r.text(i, 0), r.text(i, 1), r.num(i, 2), r.num(i, 3), r.num(i, 4)});
   return keys;
 }

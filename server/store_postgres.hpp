@@ -50,7 +50,7 @@ class PostgresStore final : public Store, public SharedState {
                                                   int64_t ttl_ms) override;
   std::optional<User> login_session_user(const std::string& session, int64_t now_ms, int64_t& auth_time) override;
 
-  std::vector<StoredKey> signing_keys() override;
+  std::optional<std::vector<StoredKey>> signing_keys() override;
   bool add_signing_key(const StoredKey& key, int64_t retire_others_at_ms) override;
   std::optional<std::string> server_secret(const std::string& name, const std::string& fresh) override;
 

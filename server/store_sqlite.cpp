@@ -1,6 +1,7 @@
 #include "store_sqlite.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 
@@ -176,6 +177,14 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::str
     error = "cannot open database " + path + ": " +
             (store->db_ ? sqlite3_errmsg(store->db_) : "out of memory");
     return nullptr;
+  }
+  // The database holds the signing keys' private keys (signing_keys): owner-only, whatever the
+  // umask. SQLite gives the -wal and -shm files the main file's mode when it creates them;
+  // existing ones are tightened too.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    struct stat st {};
+    const std::string file = path + suffix;
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) ::chmod(file.c_str(), st.st_mode & 0700);
   }
   // WAL: readers never block the writer. synchronous=NORMAL in WAL mode loses no committed
   // transaction on a process crash (only on power loss); a clean shutdown checkpoints.
@@ -517,11 +526,16 @@ std::optional<User> SqliteStore::login_session_user(const std::string& session, 
 
 // ---------------------------------------------------------------- keys and secrets
 
-std::vector<StoredKey> SqliteStore::signing_keys() {
+std::optional<std::vector<StoredKey>> SqliteStore::signing_keys() {
   std::vector<StoredKey> keys;
   std::lock_guard<std::mutex> lock(mutex_);
   Use q(stmt("SELECT kid, private_pem, created_at, activate_at, retire_at FROM signing_keys ORDER BY activate_at, kid"));
-  while (q.row()) keys.push_back({q.col_text(0), q.col_text(1), q.col_int(2), q.col_int(3), q.col_null(4) ? 0 : q.col_int(4)});
+  if (!q.s) return std::nullopt;
+  int rc;
+  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
+    keys.push_back({q.col_text(0), q.col_text(1), q.col_int(2), q.col_int(3), q.col_null(4) ? 0 : q.col_int(4)});
+  }
+  if (rc != SQLITE_DONE) return std::nullopt;
   return keys;
 }
 

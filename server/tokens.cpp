@@ -2,6 +2,7 @@
 
 #include "access_cache.hpp"
 #include "base/base64url.hpp"
+#include "clock.hpp"
 #include "config.hpp"
 #include "store.hpp"
 
@@ -13,15 +14,6 @@ namespace {
 // 5 MB when full. More live tokens than this only cost full signature checks again.
 constexpr std::size_t kVerifiedAccessTokens = 10000;
 
-constexpr char kAccessTokenTyp[] = "at+jwt";  // RFC 9068 §2.1
-constexpr char kIdTokenTyp[] = "JWT";         // OIDC Core §2 (RFC 7519 §5.1)
-
-JwkSet own_jwks(const SigningKey& key) {
-  auto parsed = JwsKey::from_jwk(key.public_jwk());
-  std::vector<JwsKey> keys;
-  if (parsed) keys.push_back(std::move(parsed).value());
-  return JwkSet::of(std::move(keys));
-}
 }  // namespace
 
 const char* access_token_time_refusal(int64_t exp, int64_t iat, int64_t now) {
@@ -30,47 +22,50 @@ const char* access_token_time_refusal(int64_t exp, int64_t iat, int64_t now) {
   return nullptr;
 }
 
-TokenIssuer::TokenIssuer(const Config& config, const SigningKey& key)
-    : config_(config), key_(key), jwks_(own_jwks(key)),
-      verified_(std::make_unique<AccessTokenCache>(kVerifiedAccessTokens)), header_kid_(key.kid()),
-      access_header_(encoded_header(kAccessTokenTyp)), id_header_(encoded_header(kIdTokenTyp)) {}
-
-TokenIssuer::~TokenIssuer() = default;
-
-std::string TokenIssuer::encoded_header(const char* typ) const {
-  return base64url_encode(dump_json(Json{{"alg", "ES256"}, {"typ", typ}, {"kid", key_.kid()}}));
+TokenIssuer::TokenIssuer(const Config& config, KeyRing& keys)
+    : config_(config), keys_(keys), verified_(std::make_unique<AccessTokenCache>(kVerifiedAccessTokens)) {
+  AccessTokenCache* cache = verified_.get();
+  keys_.on_dropped([cache] { cache->clear(); });  // a key deleted from the store verifies nothing
 }
 
-std::string TokenIssuer::sign(const Json& claims, const char* typ, const std::string& header) const {
-  // RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature). `header`
-  // was encoded at construction; it is encoded again only if the key's kid changed since.
-  std::string input =
-      (key_.kid() == header_kid_ ? header : encoded_header(typ)) + "." + base64url_encode(dump_json(claims));
-  const std::string signature = key_.sign(input);
+TokenIssuer::~TokenIssuer() { keys_.on_dropped(nullptr); }
+
+std::string TokenIssuer::sign(const Json& claims, bool access, int64_t now_ms) const {
+  const std::shared_ptr<const KeyRing::Snapshot> keys = keys_.snapshot();
+  const KeyRing::Entry* signer = keys ? keys->signing(now_ms) : nullptr;
+  if (!signer) return "";
+  // RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature); the
+  // header of each kid was encoded when the key was loaded.
+  std::string input = (access ? signer->access_header : signer->id_header) + "." + base64url_encode(dump_json(claims));
+  const std::string signature = signer->key->sign(input);
+  if (signature.empty()) return "";
   return input + "." + base64url_encode(signature);
 }
 
 std::string TokenIssuer::access_token(const std::string& sub, const std::string& client_id,
-                                      const std::string& sid, const std::string& scope, int64_t now,
+                                      const std::string& sid, const std::string& scope, int64_t now_ms,
                                       const std::string& jkt) const {
+  const int64_t now = numeric_date(now_ms);
   Json claims = {{"iss", config_.issuer}, {"sub", sub},        {"aud", client_id},
                  {"exp", now + config_.access_ttl},            {"iat", now},
                  {"jti", new_secret().value_or("")},           {"sid", sid},
                  {"scope", scope},        {"client_id", client_id}};
   if (!jkt.empty()) claims["cnf"] = Json{{"jkt", jkt}};  // RFC 9449 §6.1
-  return sign(claims, kAccessTokenTyp, access_header_);
+  return sign(claims, true, now_ms);
 }
 
 std::string TokenIssuer::id_token(const std::string& sub, const std::string& client_id, const std::string& sid,
-                                  int64_t auth_time, const std::string& nonce, int64_t now) const {
+                                  int64_t auth_time, const std::string& nonce, int64_t now_ms) const {
+  const int64_t now = numeric_date(now_ms);
   Json claims = {{"iss", config_.issuer}, {"sub", sub},     {"aud", client_id},
                  {"exp", now + config_.access_ttl},         {"iat", now},
                  {"auth_time", auth_time}, {"azp", client_id}, {"sid", sid}};
   if (!nonce.empty()) claims["nonce"] = nonce;  // OIDC Core §3.1.3.7 step 11
-  return sign(claims, kIdTokenTyp, id_header_);
+  return sign(claims, false, now_ms);
 }
 
-BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t now) const {
+BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t now_ms) const {
+  const int64_t now = numeric_date(now_ms);
   const AccessTokenCache::Key key = AccessTokenCache::key_of(token);
   BearerCheck check;
   if (auto claims = verified_->find(key, now)) {
@@ -78,21 +73,53 @@ BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t n
     check.claims = std::move(*claims);
     return check;
   }
-  check = verify_signed_access_token(token, now);
-  if (check.ok) verified_->insert(key, check.claims, now);
+  std::shared_ptr<const KeyRing::Snapshot> keys = keys_.snapshot();
+  std::string unknown_kid;
+  check = verify_signed_access_token(token, *keys, now_ms, unknown_kid);
+  if (!unknown_kid.empty() && keys_.reload_for_unknown_kid(unknown_kid, now_ms)) {
+    keys = keys_.snapshot();  // a key staged elsewhere since our last reload
+    check = verify_signed_access_token(token, *keys, now_ms, unknown_kid);
+  }
+  // The cache answers by exp alone, so it must never outlive the key: it takes a token only
+  // if exp comes no later than its key's retire_at. By construction it always does: a key
+  // signs only before its successor's activate_at, and retire_at = that activate_at + the
+  // longest token lifetime + a margin (plan_rotation, key_ring.hpp); a token that does not
+  // (a clock far ahead) is verified in full on every use, which refuses it from retire_at on.
+  // A key deleted from the store clears the cache (the constructor).
+  if (check.ok) {
+    const KeyRing::Entry* signer = keys->published(check.kid, now_ms);
+    if (signer && (signer->times.retire_at_ms == 0 || millis(check.claims.exp) <= signer->times.retire_at_ms)) {
+      verified_->insert(key, check.claims, now);
+    }
+  }
   return check;
 }
 
-BearerCheck TokenIssuer::verify_signed_access_token(const std::string& token, int64_t now) const {
+Json TokenIssuer::jwks(int64_t now_ms) const { return keys_.snapshot()->jwks(now_ms); }
+
+BearerCheck TokenIssuer::verify_signed_access_token(const std::string& token, const KeyRing::Snapshot& keys,
+                                                    int64_t now_ms, std::string& unknown_kid) const {
+  const int64_t now = numeric_date(now_ms);
+  unknown_kid.clear();
   BearerCheck check;
-  auto verified = verify_jws(token, jwks_, {JwsAlgorithm::ES256});
+  auto verified = verify_jws(token, keys.verify_keys, {JwsAlgorithm::ES256});
   if (!verified) {
     check.description = verified.error().message;
+    // Only the kid matters here; the token was not verified.
+    auto decoded = decode_jwt(token);
+    auto kid = decoded ? get_string(decoded.value().header, "kid") : std::nullopt;
+    if (kid && !kid->empty() && kid->size() <= 128 && !keys.knows(*kid)) unknown_kid = *kid;
     return check;
   }
   const DecodedJwt& jwt = verified.value();
   if (get_string(jwt.header, "typ") != std::optional<std::string>(kAccessTokenTyp)) {
     check.description = "not an access token (typ is not at+jwt, RFC 9068 §4)";
+    return check;
+  }
+  // verify_jws found the key by kid (every token we sign has one); it must still be published.
+  check.kid = get_string(jwt.header, "kid").value_or("");
+  if (!keys.published(check.kid, now_ms)) {
+    check.description = "the access token's signing key is retired";
     return check;
   }
   const Json& c = jwt.claims;

@@ -1,13 +1,14 @@
 // JWTs the server issues (RFC 9068-style access tokens, OIDC Core §2 ID tokens), signed
-// ES256 with the persisted key, and verification of bearer access tokens through the core's
-// authwasm_jws (the same verifier a client may use).
+// ES256 with the key ring's signing key (key_ring.hpp), and verification of bearer access
+// tokens through the core's authwasm_jws (the same verifier a client may use) against every
+// published key.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "jose/jws_verify.hpp"
-#include "keys.hpp"
+#include "key_ring.hpp"
 
 namespace authwasm::server {
 
@@ -24,6 +25,7 @@ struct BearerCheck {
   bool ok = false;
   std::string description;  // for WWW-Authenticate error_description (RFC 6750 §3)
   AccessClaims claims;
+  std::string kid;          // the signing key's, once the signature verified
 };
 
 // The clock rule of an access token: nullptr if it may be used at `now` (NumericDate seconds),
@@ -34,30 +36,34 @@ const char* access_token_time_refusal(int64_t exp, int64_t iat, int64_t now);
 
 class TokenIssuer {
  public:
-  TokenIssuer(const Config& config, const SigningKey& key);
+  // `keys` must outlive the issuer; the issuer forgets verified tokens when a reload drops a kid.
+  TokenIssuer(const Config& config, KeyRing& keys);
   ~TokenIssuer();
 
+  // Signed by the ring's signing key at `now_ms`; "" when no key may sign (every stored key
+  // retired or not yet active: a store edited by hand).
   std::string access_token(const std::string& sub, const std::string& client_id, const std::string& sid,
-                           const std::string& scope, int64_t now, const std::string& jkt = "") const;
+                           const std::string& scope, int64_t now_ms, const std::string& jkt = "") const;
   std::string id_token(const std::string& sub, const std::string& client_id, const std::string& sid,
-                       int64_t auth_time, const std::string& nonce, int64_t now) const;
+                       int64_t auth_time, const std::string& nonce, int64_t now_ms) const;
 
-  // Signature (ES256, our kid), iss, aud (a registered client), exp, iat, sub, sid, jti.
-  // A token that passed once is answered from a bounded cache (access_cache.hpp) until its
-  // exp, by the same clock rule; any other token is checked in full.
-  BearerCheck verify_access_token(const std::string& token, int64_t now) const;
+  // Signature (ES256, a kid published at `now_ms`), iss, aud (a registered client), exp, iat,
+  // sub, sid, jti. A kid the ring does not know makes it reload (rate-limited) and try again:
+  // a key staged by another instance. A token that passed once is answered from a bounded
+  // cache (access_cache.hpp) until its exp, by the same clock rule; any other token is
+  // checked in full.
+  BearerCheck verify_access_token(const std::string& token, int64_t now_ms) const;
 
-  const JwkSet& jwks() const { return jwks_; }
+  // GET /.well-known/jwks.json: every key published at `now_ms`.
+  Json jwks(int64_t now_ms) const;
 
  private:
-  std::string encoded_header(const char* typ) const;  // BASE64URL(JOSE header), RFC 7515 §7.1
-  std::string sign(const Json& claims, const char* typ, const std::string& header) const;
-  BearerCheck verify_signed_access_token(const std::string& token, int64_t now) const;
+  std::string sign(const Json& claims, bool access, int64_t now_ms) const;
+  BearerCheck verify_signed_access_token(const std::string& token, const KeyRing::Snapshot& keys, int64_t now_ms,
+                                         std::string& unknown_kid) const;
   const Config& config_;
-  const SigningKey& key_;
-  JwkSet jwks_;
-  std::unique_ptr<AccessTokenCache> verified_;  // the key set above is fixed for its lifetime
-  std::string header_kid_, access_header_, id_header_;  // the two headers, for key_.kid() at construction
+  KeyRing& keys_;
+  std::unique_ptr<AccessTokenCache> verified_;
 };
 
 }  // namespace authwasm::server

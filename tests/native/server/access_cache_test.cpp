@@ -12,6 +12,7 @@
 
 #include "access_cache.hpp"
 #include "config.hpp"
+#include "key_ring.hpp"
 #include "keys.hpp"
 #include "tokens.hpp"
 
@@ -135,7 +136,16 @@ class IssuerTest : public ::testing::Test {
     ASSERT_TRUE(key_) << error;
     other_key_ = SigningKey::load_or_create(dir_ + "/other.pem", error);
     ASSERT_TRUE(other_key_) << error;
-    issuer_ = std::make_unique<TokenIssuer>(config_, *key_);
+    ring_ = ring_of(*key_);
+    other_ring_ = ring_of(*other_key_);
+    issuer_ = std::make_unique<TokenIssuer>(config_, *ring_);
+  }
+  // A ring holding `key` alone, published and signing since 0.
+  static std::unique_ptr<KeyRing> ring_of(const SigningKey& key) {
+    auto ring = std::make_unique<KeyRing>(nullptr);
+    std::string error;
+    EXPECT_TRUE(ring->install({StoredKey{key.kid(), key.private_pem(), 0, 0, 0}}, error)) << error;
+    return ring;
   }
   void TearDown() override {
     std::remove((dir_ + "/key.pem").c_str());
@@ -145,57 +155,59 @@ class IssuerTest : public ::testing::Test {
   std::string dir_;
   Config config_;
   std::unique_ptr<SigningKey> key_, other_key_;
+  std::unique_ptr<KeyRing> ring_, other_ring_;
   std::unique_ptr<TokenIssuer> issuer_;
 };
 
-constexpr int64_t kNow = 1'700'000'000;
+constexpr int64_t kNow = 1'700'000'000;  // seconds; the issuer takes milliseconds
+constexpr int64_t ms(int64_t seconds) { return seconds * 1000; }
 
 TEST_F(IssuerTest, ACachedTokenExpiresAtItsExpExactlyLikeAFreshOne) {
-  const std::string token = issuer_->access_token("alice", "client", "sid-1", "openid", kNow);
+  const std::string token = issuer_->access_token("alice", "client", "sid-1", "openid", ms(kNow));
   for (int64_t t : {kNow, kNow, kNow + 4}) {  // the first verifies in full, the others hit the cache
-    BearerCheck check = issuer_->verify_access_token(token, t);
+    BearerCheck check = issuer_->verify_access_token(token, ms(t));
     ASSERT_TRUE(check.ok) << check.description;
     EXPECT_EQ(check.claims.sub, "alice");
     EXPECT_EQ(check.claims.sid, "sid-1");
     EXPECT_EQ(check.claims.exp, kNow + 5);
   }
   for (int64_t t : {kNow + 5, kNow + 6, kNow + 3600}) {
-    BearerCheck check = issuer_->verify_access_token(token, t);
+    BearerCheck check = issuer_->verify_access_token(token, ms(t));
     EXPECT_FALSE(check.ok) << t;
     EXPECT_EQ(check.description, "The access token expired");
   }
   // A fresh issuer (no cache yet) gives the same answers.
-  TokenIssuer fresh(config_, *key_);
-  EXPECT_FALSE(fresh.verify_access_token(token, kNow + 5).ok);
-  EXPECT_EQ(fresh.verify_access_token(token, kNow + 5).description, "The access token expired");
+  TokenIssuer fresh(config_, *ring_);
+  EXPECT_FALSE(fresh.verify_access_token(token, ms(kNow + 5)).ok);
+  EXPECT_EQ(fresh.verify_access_token(token, ms(kNow + 5)).description, "The access token expired");
 }
 
 TEST_F(IssuerTest, ATamperedCopyOfACachedTokenIsCheckedInFullAndRefused) {
-  const std::string token = issuer_->access_token("alice", "client", "sid-1", "openid", kNow);
-  ASSERT_TRUE(issuer_->verify_access_token(token, kNow).ok);
+  const std::string token = issuer_->access_token("alice", "client", "sid-1", "openid", ms(kNow));
+  ASSERT_TRUE(issuer_->verify_access_token(token, ms(kNow)).ok);
   std::string bad_signature = token;
   bad_signature.back() = bad_signature.back() == 'A' ? 'B' : 'A';
-  EXPECT_FALSE(issuer_->verify_access_token(bad_signature, kNow).ok);
+  EXPECT_FALSE(issuer_->verify_access_token(bad_signature, ms(kNow)).ok);
   // Another token's signature on this payload, and this signature on another payload.
-  const std::string other = issuer_->access_token("mallory", "client", "sid-2", "openid", kNow);
+  const std::string other = issuer_->access_token("mallory", "client", "sid-2", "openid", ms(kNow));
   const std::string spliced = token.substr(0, token.rfind('.')) + other.substr(other.rfind('.'));
-  EXPECT_FALSE(issuer_->verify_access_token(spliced, kNow).ok);
-  EXPECT_TRUE(issuer_->verify_access_token(token, kNow).ok);
+  EXPECT_FALSE(issuer_->verify_access_token(spliced, ms(kNow)).ok);
+  EXPECT_TRUE(issuer_->verify_access_token(token, ms(kNow)).ok);
 }
 
 TEST_F(IssuerTest, ATokenOfAnotherKeyOrClientNeverPassesCachedOrNot) {
-  TokenIssuer foreign(config_, *other_key_);
-  const std::string token = foreign.access_token("alice", "client", "sid-1", "openid", kNow);
-  ASSERT_TRUE(foreign.verify_access_token(token, kNow).ok);  // cached by its own issuer only
-  for (int i = 0; i < 2; ++i) EXPECT_FALSE(issuer_->verify_access_token(token, kNow).ok);
-  const std::string unknown_client = issuer_->access_token("alice", "nobody", "sid-1", "openid", kNow);
-  for (int i = 0; i < 2; ++i) EXPECT_FALSE(issuer_->verify_access_token(unknown_client, kNow).ok);
+  TokenIssuer foreign(config_, *other_ring_);
+  const std::string token = foreign.access_token("alice", "client", "sid-1", "openid", ms(kNow));
+  ASSERT_TRUE(foreign.verify_access_token(token, ms(kNow)).ok);  // cached by its own issuer only
+  for (int i = 0; i < 2; ++i) EXPECT_FALSE(issuer_->verify_access_token(token, ms(kNow)).ok);
+  const std::string unknown_client = issuer_->access_token("alice", "nobody", "sid-1", "openid", ms(kNow));
+  for (int i = 0; i < 2; ++i) EXPECT_FALSE(issuer_->verify_access_token(unknown_client, ms(kNow)).ok);
 }
 
 TEST_F(IssuerTest, ADpopBoundTokenKeepsItsJktFromTheCache) {
-  const std::string token = issuer_->access_token("alice", "client", "sid-1", "openid", kNow, "thumbprint");
-  EXPECT_EQ(issuer_->verify_access_token(token, kNow).claims.jkt, "thumbprint");
-  EXPECT_EQ(issuer_->verify_access_token(token, kNow).claims.jkt, "thumbprint");  // hit
+  const std::string token = issuer_->access_token("alice", "client", "sid-1", "openid", ms(kNow), "thumbprint");
+  EXPECT_EQ(issuer_->verify_access_token(token, ms(kNow)).claims.jkt, "thumbprint");
+  EXPECT_EQ(issuer_->verify_access_token(token, ms(kNow)).claims.jkt, "thumbprint");  // hit
 }
 
 }  // namespace
