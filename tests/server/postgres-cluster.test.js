@@ -12,7 +12,8 @@ import { newKey, proof } from "../support/dpop-proof.js";
 import { startPostgres } from "../support/postgres.js";
 import { startRoundRobinProxy } from "../support/round-robin-proxy.js";
 import {
-  debugStats, freshDataDir, getWithBearer, newSession, postJson, refresh, refreshCookieOf, runServer, sleep, startServer,
+  debugStats, freshDataDir, getWithBearer, jwtHeader, keysCommand, newSession, parseRotation, postJson, refresh,
+  refreshCookieOf, runServer, sleep, startServer, waitUntil,
 } from "./server-process.js";
 
 let pg;
@@ -162,6 +163,66 @@ describe("three instances on one PostgreSQL behind one URL", () => {
     const cluster = await startCluster();
     const s = await newSession(cluster);
     for (let i = 0; i < 3; i++) assert.equal((await getWithBearer(cluster, "/api/posts", s.accessToken)).status, 200);
+    await cluster.stop();
+  });
+});
+
+describe("signing keys in the store, three instances (issue 15)", () => {
+  const kidsOf = async (url) => (await (await fetch(url + "/.well-known/jwks.json")).json()).keys.map((k) => k.kid);
+  const rotate = async (args) => {
+    const r = await keysCommand(["rotate", "--store", pg.url, ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    return parseRotation(r.stdout);
+  };
+  // One instance addressed directly, with the Origin of the cluster's URL (the issuer).
+  const direct = (cluster, server) => ({ url: server.url, origin: cluster.origin });
+
+  test("keys rotate: every instance publishes the staged key after a reload, signs with it from activate_at, accepts the others' tokens", async () => {
+    const TTL = 3;
+    const cluster = await startCluster({ args: ["--key-reload", "1", "--access-ttl", String(TTL)] });
+    const early = await newSession(cluster);
+    const oldKid = jwtHeader(early.accessToken).kid;
+    const staged = await rotate(["--promote-after", "3", "--retire-margin", "0", "--access-ttl", String(TTL), "--key-reload", "1"]);
+    for (const server of cluster.servers) {
+      await waitUntil(async () => (await kidsOf(server.url)).includes(staged.kid), 2500, `the staged kid at ${server.url}`);
+    }
+    for (const server of cluster.servers) assert.ok((await kidsOf(server.url)).includes(oldKid));
+    await sleep(Math.max(0, staged.activateAt - 500 - Date.now()));
+    const before = await newSession(cluster);
+    assert.ok(Date.now() < staged.activateAt, "the login above ran before the promotion (machine too slow?)");
+    assert.equal(jwtHeader(before.accessToken).kid, oldKid, "staged, not signing");
+
+    await sleep(Math.max(0, staged.activateAt - Date.now()) + 20);
+    const user = { username: before.username, password: before.password };
+    for (const [i, signer] of cluster.servers.entries()) {
+      const s = await newSession(direct(cluster, signer), user);
+      assert.equal(jwtHeader(s.accessToken).kid, staged.kid, `instance ${i} signs with the new key`);
+      for (const [j, other] of cluster.servers.entries()) {
+        assert.equal((await getWithBearer(other, "/api/posts", s.accessToken)).status, 200, `${i}'s token at ${j}`);
+        assert.equal((await getWithBearer(other, "/api/posts", before.accessToken)).status, 200, `old key's token at ${j}`);
+      }
+    }
+    await sleep(Math.max(0, staged.retireAt - Date.now()) + 20);
+    for (const server of cluster.servers) assert.deepEqual(await kidsOf(server.url), [staged.kid], "the old kid retired");
+    await cluster.stop();
+  });
+
+  test("an instance that has not reloaded accepts a token of a key staged since (unknown kid: reload)", async () => {
+    const cluster = await startCluster({ instances: 2, args: ["--key-reload", "3600"] });
+    const staged = await rotate(["--promote-after", "0"]);
+    const late = await startServer({ args: ["--store", pg.url, "--issuer", cluster.url, "--quiet"] });
+    const s = await newSession(direct(cluster, late));
+    assert.equal(jwtHeader(s.accessToken).kid, staged.kid);
+    for (const server of cluster.servers) {
+      assert.ok(!(await kidsOf(server.url)).includes(staged.kid), "not loaded yet (reload every hour)");
+      assert.equal((await getWithBearer(server, "/api/posts", s.accessToken)).status, 200);
+      assert.ok((await kidsOf(server.url)).includes(staged.kid), "loaded by the unknown kid");
+    }
+    // A made-up kid is refused (and costs at most one store read a second).
+    const forged = Buffer.from(JSON.stringify({ alg: "ES256", typ: "at+jwt", kid: "made-up" })).toString("base64url") +
+      s.accessToken.slice(s.accessToken.indexOf("."));
+    assert.equal((await getWithBearer(cluster.servers[0], "/api/posts", forged)).status, 401);
+    await late.stop();
     await cluster.stop();
   });
 });

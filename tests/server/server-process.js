@@ -99,6 +99,25 @@ export function runServer(args, { env = {}, timeoutMs = 10_000 } = {}) {
   });
 }
 
+/** `authwasm-server keys …` (server/README.md "Signing keys and rotation"): { code, stdout, stderr }. */
+export const keysCommand = (args, options) => runServer(["keys", ...args], options);
+
+/** Parses the line of `keys rotate`: { kid, activateAt, retireAt } (ms). */
+export function parseRotation(stdout) {
+  const m = /^staged (\S+): published now, signing from (\S+); the keys it replaces retire at (\S+)$/m.exec(stdout);
+  if (!m) throw new Error(`unexpected keys rotate output: ${stdout}`);
+  return { kid: m[1], activateAt: Date.parse(m[2]), retireAt: Date.parse(m[3]) };
+}
+
+/** Polls `predicate()` every 25 ms until true; fails after `ms` (a hang guard, not a timing assertion). */
+export async function waitUntil(predicate, ms, what = "condition") {
+  const deadline = Date.now() + ms;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
 // ---------------------------------------------------------------- HTTP helpers
 
 let counter = 0;
