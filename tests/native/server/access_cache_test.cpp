@@ -3,7 +3,6 @@
 // byte string is checked in full, and the cache never holds more than its capacity.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -125,17 +124,13 @@ TEST(AccessTokenCache, ConcurrentUseStaysBounded) {
 class IssuerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/access-cache-test-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
     config_.issuer = "http://127.0.0.1:1";
     config_.access_ttl = 5;
     config_.clients = {Client{"client", {"http://127.0.0.1:1/cb"}}};
     std::string error;
-    key_ = SigningKey::load_or_create(dir_ + "/key.pem", error);
-    ASSERT_TRUE(key_) << error;
-    other_key_ = SigningKey::load_or_create(dir_ + "/other.pem", error);
-    ASSERT_TRUE(other_key_) << error;
+    key_ = SigningKey::generate(error);
+    other_key_ = SigningKey::generate(error);
+    ASSERT_TRUE(key_ && other_key_) << error;
     ring_ = ring_of(*key_);
     other_ring_ = ring_of(*other_key_);
     issuer_ = std::make_unique<TokenIssuer>(config_, *ring_);
@@ -147,12 +142,6 @@ class IssuerTest : public ::testing::Test {
     EXPECT_TRUE(ring->install({StoredKey{key.kid(), key.private_pem(), 0, 0, 0}}, error)) << error;
     return ring;
   }
-  void TearDown() override {
-    std::remove((dir_ + "/key.pem").c_str());
-    std::remove((dir_ + "/other.pem").c_str());
-    rmdir(dir_.c_str());
-  }
-  std::string dir_;
   Config config_;
   std::unique_ptr<SigningKey> key_, other_key_;
   std::unique_ptr<KeyRing> ring_, other_ring_;
