@@ -164,9 +164,11 @@ std::optional<std::vector<StoredKey>> ensure_signing_keys(Store& store, const st
   if (!keys->empty()) return keys;
   std::unique_ptr<SigningKey> key = SigningKey::load_or_create(key_file, error);
   if (!key) return std::nullopt;
-  StoredKey seed{key->kid(), key->private_pem(), 0, 0, 0};
-  // Fails when another instance seeded the store first (same kid: primary key); read again.
-  store.add_signing_key(seed, 0);
+  // Another instance may have seeded the store since we looked: then its key stays the only one.
+  if (!store.seed_signing_key(StoredKey{key->kid(), key->private_pem(), 0, 0, 0})) {
+    error = "cannot store the signing key of " + key_file;
+    return std::nullopt;
+  }
   keys = store.signing_keys();
   if (!keys || keys->empty()) {
     error = "cannot store the signing key of " + key_file;

@@ -117,7 +117,8 @@ class KeyRing {
 // Bootstrap (server start and `keys rotate`): a store without keys gets the key of `key_file`
 // (created there if missing, as the first servers did), published and signing from 0, so a
 // restart keeps validating tokens signed with the file's key. Several instances starting at
-// once may all try; the first insert wins and the others read it. Returns the store's keys;
+// once may all try; the first seed wins (Store::seed_signing_key) and the others read it, even
+// with key files of their own. Returns the store's keys;
 // nullopt with `error` on failure (exit 1).
 std::optional<std::vector<StoredKey>> ensure_signing_keys(Store& store, const std::string& key_file,
                                                           std::string& error);

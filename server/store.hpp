@@ -141,6 +141,10 @@ class Store {
   // Adds `key`; every other key without a retire time gets `retire_others_at_ms` (0: none).
   // False on a database error or when the kid is already stored (nothing changes then).
   virtual bool add_signing_key(const StoredKey& key, int64_t retire_others_at_ms) = 0;
+  // Stores `key` only if the store holds no signing key at all, atomically with respect to
+  // every other instance doing the same (the bootstrap of key_ring.hpp, when several instances
+  // start on an empty database with different key files). False on a database error only.
+  virtual bool seed_signing_key(const StoredKey& key) = 0;
   // The secret stored under `name`, storing `fresh` first if there is none (one value for
   // every instance: DPoP nonces). nullopt on a database error.
   virtual std::optional<std::string> server_secret(const std::string& name, const std::string& fresh) = 0;

@@ -118,6 +118,7 @@ static_assert(kFirstVersion + int(std::size(kSteps)) - 1 == kSchemaVersion);
 constexpr int kMaxAttempts = 5;          // per transaction, on 40001 / 40P01 / 23505
 constexpr auto kAcquireTimeout = std::chrono::seconds(5);
 constexpr int64_t kMigrationLock = 0x61757468'7761736dLL;  // "authwasm": pg_advisory_xact_lock
+constexpr int64_t kSigningKeySeedLock = kMigrationLock + 1;  // seed_signing_key
 
 // One bound parameter: text, or binary (BYTEA hashes).
 struct Param {
@@ -665,11 +666,29 @@ std::optional<std::vector<StoredKey>> PostgresStore::signing_keys() {
 
 bool PostgresStore::add_signing_key(const StoredKey& key, int64_t retire_others_at_ms) {
   PgLease db(*this);
-  return db.transaction([&](PgConnection& c) {
+  bool inserted = false;
+  // ON CONFLICT: instances seeding an empty store at once (ensure_signing_keys) insert the same
+  // kid; the losers roll back quietly instead of logging a unique violation.
+  const bool committed = db.transaction([&](PgConnection& c) {
     if (retire_others_at_ms > 0) {
       c.run("UPDATE signing_keys SET retire_at = $1 WHERE retire_at IS NULL", {retire_others_at_ms});
     }
-    c.run("INSERT INTO signing_keys(kid, private_pem, created_at, activate_at) VALUES($1,$2,$3,$4)",
+    inserted = c.run("INSERT INTO signing_keys(kid, private_pem, created_at, activate_at) VALUES($1,$2,$3,$4)"
+                     " ON CONFLICT (kid) DO NOTHING",
+                     {key.kid, key.private_pem, key.created_at_ms, key.activate_at_ms}).affected() == 1;
+    return inserted;  // a kid already stored: nothing changes, the retire times included
+  });
+  return committed && inserted;
+}
+
+bool PostgresStore::seed_signing_key(const StoredKey& key) {
+  PgLease db(*this);
+  // READ COMMITTED lets two transactions both see an empty table; the lock makes the check
+  // and the insert one step for every instance.
+  return db.transaction([&](PgConnection& c) {
+    c.run("SELECT pg_advisory_xact_lock($1)", {kSigningKeySeedLock});
+    c.run("INSERT INTO signing_keys(kid, private_pem, created_at, activate_at)"
+          " SELECT $1,$2,$3,$4 WHERE NOT EXISTS (SELECT 1 FROM signing_keys)",
           {key.kid, key.private_pem, key.created_at_ms, key.activate_at_ms});
     return true;
   });

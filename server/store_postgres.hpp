@@ -52,6 +52,7 @@ class PostgresStore final : public Store, public SharedState {
 
   std::optional<std::vector<StoredKey>> signing_keys() override;
   bool add_signing_key(const StoredKey& key, int64_t retire_others_at_ms) override;
+  bool seed_signing_key(const StoredKey& key) override;
   std::optional<std::string> server_secret(const std::string& name, const std::string& fresh) override;
 
   int cleanup(int64_t now_ms) override;

@@ -551,6 +551,15 @@ bool SqliteStore::add_signing_key(const StoredKey& key, int64_t retire_others_at
          tx.commit();
 }
 
+bool SqliteStore::seed_signing_key(const StoredKey& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // One statement: SQLite runs it under the database's write lock, so a check and insert by
+  // another process (keys rotate, a second server) cannot come in between.
+  Use q(stmt("INSERT INTO signing_keys(kid, private_pem, created_at, activate_at)"
+             " SELECT ?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM signing_keys)"));
+  return q.text(1, key.kid).text(2, key.private_pem).num(3, key.created_at_ms).num(4, key.activate_at_ms).done();
+}
+
 std::optional<std::string> SqliteStore::server_secret(const std::string& name, const std::string& fresh) {
   std::lock_guard<std::mutex> lock(mutex_);
   Use put(stmt("INSERT OR IGNORE INTO server_secrets(name, value) VALUES(?,?)"));

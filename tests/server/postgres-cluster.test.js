@@ -207,6 +207,24 @@ describe("signing keys in the store, three instances (issue 15)", () => {
     await cluster.stop();
   });
 
+  test("3 instances starting at once on an empty database, each with its own --key-file, agree on one key quietly", async () => {
+    const ISSUER = "http://127.0.0.1:9";  // one issuer for the three, as behind a proxy
+    await pg.psql("CREATE DATABASE keys_race");
+    const url = pg.url.replace("@/postgres?", "@/keys_race?");
+    const dir = mkdtempSync(join(tmpdir(), "authwasm-keys-race-"));
+    const servers = await Promise.all([0, 1, 2].map((i) =>
+      startServer({ args: ["--store", url, "--issuer", ISSUER, "--key-file", join(dir, `key-${i}.pem`)] })));
+    const kids = await Promise.all(servers.map((s) => kidsOf(s.url)));
+    assert.equal(kids[0].length, 1);
+    assert.deepEqual(kids, [kids[0], kids[0], kids[0]], "one key for all");
+    for (const s of servers) assert.doesNotMatch(s.stderr(), /PostgreSQL|error/i);
+    const s = await newSession({ url: servers[0].url, origin: ISSUER });
+    for (const other of servers) assert.equal((await getWithBearer(other, "/api/posts", s.accessToken)).status, 200);
+    await Promise.all(servers.map((x) => x.stop()));
+    rmSync(dir, { recursive: true, force: true });
+    await pg.psql("DROP DATABASE keys_race");
+  });
+
   test("an instance that has not reloaded accepts a token of a key staged since (unknown kid: reload)", async () => {
     const cluster = await startCluster({ instances: 2, args: ["--key-reload", "3600"] });
     const staged = await rotate(["--promote-after", "0"]);

@@ -3,7 +3,6 @@
 // byte string is checked in full, and the cache never holds more than its capacity.
 #include <gtest/gtest.h>
 
-
 #include <atomic>
 #include <cstdio>
 #include <thread>

@@ -196,6 +196,12 @@ TEST_F(RingTest, TwoInstancesOnOneStoreAKeyStagedByOneVerifiesAtTheOtherBeforeIt
   ASSERT_EQ(seeded->size(), 1u);
   EXPECT_EQ(seeded->at(0).activate_at_ms, 0);
   EXPECT_EQ(ensure_signing_keys(*store, dir_ + "/seed.pem", error)->size(), 1u);
+  // Seeding is only ever into an empty store: another key is not added, even directly.
+  ASSERT_TRUE(store->seed_signing_key(stored(*a_, 0, 0)));
+  auto still = store->signing_keys();
+  ASSERT_TRUE(still);
+  ASSERT_EQ(still->size(), 1u);
+  EXPECT_EQ(still->at(0).kid, seeded->at(0).kid);
 
   KeyRing one(store.get()), two(store.get());
   ASSERT_TRUE(one.reload(error) && two.reload(error)) << error;
