@@ -116,10 +116,14 @@ BearerCheck TokenIssuer::verify_signed_access_token(const std::string& token, co
     check.description = "not an access token (typ is not at+jwt, RFC 9068 §4)";
     return check;
   }
-  // verify_jws found the key by kid (every token we sign has one); it must still be published.
+  // Every token we sign names its key; that key must be published now (key_ring.hpp).
   check.kid = get_string(jwt.header, "kid").value_or("");
+  if (check.kid.empty()) {
+    check.description = "the access token has no kid";
+    return check;
+  }
   if (!keys.published(check.kid, now_ms)) {
-    check.description = "the access token's signing key is retired";
+    check.description = "the access token's signing key is retired or not yet published";
     return check;
   }
   const Json& c = jwt.claims;

@@ -163,10 +163,37 @@ TEST_F(RingTest, ATokenThatWouldOutliveItsKeyIsNeverAnsweredFromTheCacheAfterThe
   EXPECT_TRUE(issuer.verify_access_token(t, T + 1999).ok);
   const BearerCheck at_retire = issuer.verify_access_token(t, T + 2000);
   EXPECT_FALSE(at_retire.ok);
-  EXPECT_EQ(at_retire.description, "the access token's signing key is retired");
+  EXPECT_EQ(at_retire.description, "the access token's signing key is retired or not yet published");
   EXPECT_FALSE(issuer.verify_access_token(t, T + 4000).ok);
   // Nothing signs once A is retired.
   EXPECT_EQ(token(issuer, T + 2000), "");
+}
+
+TEST_F(RingTest, ATokenWithoutKidOrWithAKeyNotYetPublishedIsRefusedEvenWithAGoodSignature) {
+  KeyRing ring(nullptr);
+  std::string error;
+  ASSERT_TRUE(ring.install({stored(*a_, 0, 0), stored(*b_, T + 1000, T + 1000)}, error)) << error;
+  TokenIssuer issuer(config_, ring);
+  const std::string good = token(issuer, T);
+  const std::string payload = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1);
+  auto signed_by = [&](const SigningKey& key, const Json& header) {
+    const std::string input = base64url_encode(dump_json(header)) + "." + payload;
+    return input + "." + base64url_encode(key.sign(input));
+  };
+  // verify_jws would pick the only ES256 key for a header without kid; one key of two here,
+  // and a server that always names its key has no reason to accept that.
+  KeyRing single(nullptr);
+  ASSERT_TRUE(single.install({stored(*a_, 0, 0)}, error)) << error;
+  TokenIssuer single_issuer(config_, single);
+  const BearerCheck no_kid = single_issuer.verify_access_token(signed_by(*a_, Json{{"alg", "ES256"}, {"typ", "at+jwt"}}), T);
+  EXPECT_FALSE(no_kid.ok);
+  EXPECT_EQ(no_kid.description, "the access token has no kid");
+  // B is stored but published only from T + 1 s (another instance's clock ahead).
+  const std::string early = signed_by(*b_, Json{{"alg", "ES256"}, {"typ", "at+jwt"}, {"kid", b_->kid()}});
+  EXPECT_EQ(issuer.verify_access_token(early, T + 999).description,
+            "the access token's signing key is retired or not yet published");
+  EXPECT_TRUE(issuer.verify_access_token(early, T + 1000).ok);
+  EXPECT_TRUE(issuer.verify_access_token(good, T).ok);
 }
 
 TEST_F(RingTest, InstallRefusesAnEmptySetAndAKidThatIsNotTheThumbprintAndKeepsTheOldSnapshot) {
