@@ -1,6 +1,7 @@
 // Signing keys in the store and their rotation (issue 15; server/README.md "Signing keys and
 // rotation") on one SQLite instance: `authwasm-server keys rotate` run next to a live server,
-// the JWKS and the tokens' kid at each point (staged, promoted, retired), `keys list`, the
+// the JWKS and the tokens' kid at each point (staged, promoted, retired), the client's ID-token
+// verifier (authwasm/verify) following the new kid with one JWKS refetch, `keys list`, the
 // bootstrap from --key-file, and the command's errors. The 3-instance PostgreSQL case is in
 // postgres-cluster.test.js.
 import assert from "node:assert/strict";
@@ -9,6 +10,8 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+
+import { loadVerifier } from "../../js/verify.js";
 
 import {
   freshDataDir, getWithBearer, jwtHeader, keysCommand, newSession, parseRotation, refresh, refreshCookieOf, sleep,
@@ -46,6 +49,14 @@ describe("key rotation on one SQLite instance", () => {
     const [oldKid] = await jwksKids(server);
     let s = await newSession(server);
     assert.equal(jwtHeader(s.accessToken).kid, oldKid);
+    // authwasm/verify, as a client holds it: one JWKS fetch, cached, refetched once on a new kid.
+    const verifier = await loadVerifier();
+    let jwksFetches = 0;
+    const verifyIdToken = (idToken) => verifier.verifyIdToken(idToken, {
+      jwksUri: server.url + "/.well-known/jwks.json",
+      fetch: (url, init) => { jwksFetches++; return fetch(url, init); },
+    });
+    assert.equal((await verifyIdToken(s.body.id_token)).kid, oldKid);
 
     const rotated = await keysCommand(["rotate", "--data-dir", server.dataDir, "--promote-after", "3",
       "--retire-margin", "0", "--access-ttl", String(TTL), "--key-reload", "1"]);
@@ -72,6 +83,8 @@ describe("key rotation on one SQLite instance", () => {
     const body = await res.json();
     assert.equal(jwtHeader(body.access_token).kid, staged.kid);
     assert.equal(jwtHeader(body.id_token).kid, staged.kid);
+    assert.equal((await verifyIdToken(body.id_token)).kid, staged.kid);
+    assert.equal(jwksFetches, 2, "the client's verifier refetched the JWKS once for the new kid");
     const { keys } = await (await fetch(server.url + "/.well-known/jwks.json")).json();
     assert.ok(verifiesWith(body.access_token, keys.find((k) => k.kid === staged.kid)));
     const oldExpiry = JSON.parse(Buffer.from(beforePromotion.split(".")[1], "base64url")).exp * 1000;
@@ -90,7 +103,10 @@ describe("key rotation on one SQLite instance", () => {
     assert.deepEqual(listed.map((k) => [k.kid, k.state]), [[oldKid, "retired"], [staged.kid, "signing"]]);
     const after = await refresh(server, refreshCookieOf(res));
     assert.equal(after.status, 200, "the session lives on across the whole rotation");
-    assert.equal(jwtHeader((await after.json()).access_token).kid, staged.kid);
+    const last = await after.json();
+    assert.equal(jwtHeader(last.access_token).kid, staged.kid);
+    assert.equal((await verifyIdToken(last.id_token)).kid, staged.kid);
+    assert.equal(jwksFetches, 2, "and needed no other");
     assert.equal(await server.stop(), 0);
   });
 
