@@ -9,7 +9,11 @@
 // Each row also gives the server process's CPU time per request (/proc/PID/stat, user +
 // system), which depends less than req/s on what else the shared cores are running, and for
 // the refresh loops the driver's own CPU time per request (this process, process.cpuUsage()).
+// Both servers run side by side and each measurement is cut into --slices slices taken in
+// turn (ABBAAB…), so a neighbour's load that comes and goes during the run hits both alike:
+// measured one after the other, the refresh ratio of one run swung from 2.3x to 4.8x.
 // Usage: node bench/server.mjs [--sessions 8] [--seconds 5] [--wrk-seconds 5] [--wrk-connections 16]
+//          [--slices 4]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -26,6 +30,7 @@ const SESSIONS = arg("sessions", 8);
 const SECONDS = arg("seconds", 5);
 const WRK_SECONDS = arg("wrk-seconds", 5);
 const WRK_CONNECTIONS = arg("wrk-connections", 16);
+const SLICES = Math.max(1, arg("slices", 4));
 const MAX_REQUESTS_PER_SESSION = 1_000_000;  // a hard bound besides the clock
 const SERVER_BIN = process.env.AUTHWASM_SERVER_BIN ?? join(root, "build/native/server/authwasm-server");
 
@@ -90,54 +95,77 @@ function cpuMicros(pid) {
   }
 }
 
-/** Runs `phase` and adds `cpu_us`: the process's CPU µs per request it made. */
+/** Runs `phase` and adds `cpu`: the CPU µs the process `pid` spent meanwhile. */
 async function withCpu(pid, phase) {
   const before = cpuMicros(pid);
   const result = await phase();
-  const requests = result.requests ?? 0;
-  return { ...result, cpu_us: requests > 0 ? (cpuMicros(pid) - before) / requests : NaN };
+  return { ...result, cpu: cpuMicros(pid) - before };
 }
 
 function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
 
-/** N loops, each refreshing with the token it was just given, for SECONDS. */
-async function driveRefresh(initialTokens, refreshOnce) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: initialTokens.length });
+/**
+ * N loops, each refreshing with the token it was just given, for `seconds`. `tokens` holds
+ * each session's current token and is updated, so the next slice goes on from there (null:
+ * the session is gone).
+ */
+async function driveRefresh(tokens, refreshOnce, seconds) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: tokens.length });
   const latencies = [];
   let errors = 0;
-  const end = performance.now() + SECONDS * 1000;
+  const end = performance.now() + seconds * 1000;
   const started = performance.now();
   const driverCpu = process.cpuUsage();
-  await Promise.all(initialTokens.map(async (first) => {
+  await Promise.all(tokens.map(async (first, session) => {
     let token = first;
-    for (let i = 0; i < MAX_REQUESTS_PER_SESSION && performance.now() < end; i++) {
+    for (let i = 0; token && i < MAX_REQUESTS_PER_SESSION && performance.now() < end; i++) {
       const t0 = performance.now();
       const next = await refreshOnce(agent, token);
       latencies.push(performance.now() - t0);
-      if (!next) {
-        errors++;
-        break;  // the session is gone; a real client would log in again
-      }
+      if (!next) errors++;  // the session is gone; a real client would log in again
       token = next;
     }
+    tokens[session] = token;
   }));
-  const elapsed = (performance.now() - started) / 1000;
   const { user, system } = process.cpuUsage(driverCpu);
   agent.destroy();
-  latencies.sort((a, b) => a - b);
   return {
-    requests: latencies.length, errors, rps: latencies.length / elapsed,
-    p50: percentile(latencies, 50), p99: percentile(latencies, 99),
-    driver_cpu_us: latencies.length ? (user + system) / latencies.length : NaN,
+    requests: latencies.length, errors, latencies, seconds: (performance.now() - started) / 1000,
+    driver_cpu: user + system,
     connections: agent.connections ?? 0,  // a keep-alive client needs one per session
   };
 }
 
-function wrk(url, token) {
+/** Refresh slices of one server, as one row. */
+function mergeRefresh(slices) {
+  const requests = slices.reduce((a, r) => a + r.requests, 0);
+  const latencies = slices.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const sum = (key) => slices.reduce((a, r) => a + r[key], 0);
+  return {
+    requests, errors: sum("errors"), rps: requests / sum("seconds"),
+    p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+    cpu_us: requests ? sum("cpu") / requests : NaN, driver_cpu_us: requests ? sum("driver_cpu") / requests : NaN,
+    connections: sum("connections"),
+  };
+}
+
+/** wrk slices of one server, as one row (p99: the worst slice's). */
+function mergeWrk(slices) {
+  const failed = slices.find((r) => r.error);
+  if (failed) return failed;
+  const requests = slices.reduce((a, r) => a + r.requests, 0);
+  return {
+    requests, rps: requests / slices.reduce((a, r) => a + r.seconds, 0),
+    p99: Math.max(...slices.map((r) => r.p99)), non2xx: slices.reduce((a, r) => a + r.non2xx, 0),
+    cpu_us: requests ? slices.reduce((a, r) => a + r.cpu, 0) / requests : NaN,
+  };
+}
+
+function wrk(url, token, seconds) {
   const result = spawnSync("wrk", [
-    "-t2", `-c${WRK_CONNECTIONS}`, `-d${WRK_SECONDS}s`, "--latency", "-H", `Authorization: Bearer ${token}`, url,
+    "-t2", `-c${WRK_CONNECTIONS}`, `-d${seconds}s`, "--latency", "-H", `Authorization: Bearer ${token}`, url,
   ], { encoding: "utf8" });
   if (result.error) return { error: result.error.message };
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(result.stdout);
@@ -147,6 +175,7 @@ function wrk(url, token) {
   const unit = { us: 0.001, ms: 1, s: 1000 };
   return {
     rps: rps ? Number(rps[1]) : NaN,
+    seconds,
     requests: requests ? Number(requests[1]) : 0,
     p99: p99 ? Number(p99[1]) * unit[p99[2]] : NaN,
     non2xx: non2xx ? Number(non2xx[1]) : 0,
@@ -176,19 +205,22 @@ async function benchAuthwasm() {
     cookies.push(/authwasm_rt=([^;]*)/.exec(res.headers["set-cookie"].join("\n"))[1]);
   }
   agent.destroy();
-
-  const refresh = await withCpu(child.pid, () => driveRefresh(cookies, async (a, token) => {
-    const res = await request(a, `${url}/auth/refresh`, {
-      method: "POST", headers: { origin, cookie: `authwasm_rt=${token}`, "content-length": "0" },
-    });
-    if (res.status !== 200) return null;
-    JSON.parse(res.body);
-    return /authwasm_rt=([^;]*)/.exec(res.headers["set-cookie"].join("\n"))[1];
-  }));
-  const api = await withCpu(child.pid, async () => wrk(`${url}/api/posts`, accessToken));
-  await stop(child);
-  rmSync(dataDir, { recursive: true, force: true });
-  return { refresh, api };
+  return {
+    pid: child.pid, tokens: cookies,
+    refreshOnce: async (a, token) => {
+      const res = await request(a, `${url}/auth/refresh`, {
+        method: "POST", headers: { origin, cookie: `authwasm_rt=${token}`, "content-length": "0" },
+      });
+      if (res.status !== 200) return null;
+      JSON.parse(res.body);
+      return /authwasm_rt=([^;]*)/.exec(res.headers["set-cookie"].join("\n"))[1];
+    },
+    api: (seconds) => wrk(`${url}/api/posts`, accessToken, seconds),
+    async stop() {
+      await stop(child);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 // ---------------------------------------------------------------- oidc-provider
@@ -203,21 +235,33 @@ async function benchOidcProvider() {
   }
   const { url, clientId, refreshTokens } = JSON.parse(peer.match[1]);
   let accessToken;
-  const refresh = await withCpu(peer.child.pid, () => driveRefresh(refreshTokens, async (a, token) => {
-    const res = await request(a, `${url}/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: token, client_id: clientId }).toString(),
-    });
-    if (res.status !== 200) return null;
-    const body = JSON.parse(res.body);
-    accessToken = body.access_token;
-    return body.refresh_token;
-  }));
-  const api = accessToken ? await withCpu(peer.child.pid, async () => wrk(`${url}/me`, accessToken))
-    : { error: "no access token" };
-  await stop(peer.child);
-  return { refresh, api };
+  return {
+    pid: peer.child.pid, tokens: refreshTokens,
+    refreshOnce: async (a, token) => {
+      const res = await request(a, `${url}/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: token, client_id: clientId }).toString(),
+      });
+      if (res.status !== 200) return null;
+      const body = JSON.parse(res.body);
+      accessToken = body.access_token;  // the refresh slices run first
+      return body.refresh_token;
+    },
+    api: (seconds) => (accessToken ? wrk(`${url}/me`, accessToken, seconds) : { error: "no access token" }),
+    stop: () => stop(peer.child),
+  };
+}
+
+/** Runs `measure(server, seconds)` for every server in turn, SLICES times (ABBA order). */
+async function interleaved(servers, seconds, measure) {
+  const slices = servers.map(() => []);
+  for (let i = 0; i < SLICES; i++) {
+    const order = servers.map((_, k) => k);
+    if (i % 2) order.reverse();
+    for (const k of order) slices[k].push(await withCpu(servers[k].pid, () => measure(servers[k], seconds)));
+  }
+  return slices;
 }
 
 // ---------------------------------------------------------------- report
@@ -225,9 +269,17 @@ async function benchOidcProvider() {
 const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
 
-console.log(`bench/server: ${SESSIONS} sessions x ${SECONDS} s of refresh loops; wrk ${WRK_CONNECTIONS} connections x ${WRK_SECONDS} s; loopback`);
-const ours = await benchAuthwasm();
-const theirs = await benchOidcProvider();
+console.log(`bench/server: ${SESSIONS} sessions x ${SECONDS} s of refresh loops; wrk ${WRK_CONNECTIONS} connections x ${WRK_SECONDS} s; ` +
+  `each cut into ${SLICES} slices taken in turn; loopback`);
+const servers = [await benchAuthwasm()];
+const peer = await benchOidcProvider();
+if (!peer.skipped) servers.push(peer);
+const refreshSlices = await interleaved(servers, SECONDS / SLICES, (s, seconds) => driveRefresh(s.tokens, s.refreshOnce, seconds));
+const wrkSeconds = Math.max(1, Math.round(WRK_SECONDS / SLICES));
+const apiSlices = await interleaved(servers, wrkSeconds, async (s, seconds) => s.api(seconds));
+for (const s of servers) await s.stop();
+const ours = { refresh: mergeRefresh(refreshSlices[0]), api: mergeWrk(apiSlices[0]) };
+const theirs = peer.skipped ? peer : { refresh: mergeRefresh(refreshSlices[1]), api: mergeWrk(apiSlices[1]) };
 
 console.log("\n(1) refresh, each session refreshing with the token it was just given");
 console.log("                        requests   errors    req/s   p50 ms   p99 ms  CPU us/req  driver CPU us/req  connections");
@@ -244,7 +296,7 @@ if (theirs.skipped) {
 }
 
 console.log("\n(2) bearer-protected GET with wrk and one valid token");
-console.log("                                          req/s   p99 ms  non-2xx  CPU us/req");
+console.log("                                          req/s   p99 ms  non-2xx  CPU us/req  (p99: worst slice)");
 const apiRow = (name, r) => console.log(r.error ? `${name.padEnd(38)} ${r.error}` :
   `${name.padEnd(38)} ${fmt(r.rps).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.non2xx).padStart(8)} ${fmt(r.cpu_us, 1).padStart(11)}`);
 apiRow("authwasm GET /api/posts (JWT, cached)", ours.api);

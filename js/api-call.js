@@ -36,7 +36,11 @@ export class ApiCall {
       for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
       return [request];
     }
-    const merged = new Headers(this.#init?.headers);
+    const own = this.#init?.headers;
+    // Nothing of the caller's to merge with: authwasm's headers go as a plain record (a Headers
+    // object built and filled here cost ~2.4 µs of the ~7.7 µs auth.fetch adds in Chromium).
+    if (own == null) return [this.#input, { ...this.#init, headers }];
+    const merged = new Headers(own);
     for (const [name, value] of Object.entries(headers)) merged.set(name, value);
     return [this.#input, { ...this.#init, headers: merged }];
   }
