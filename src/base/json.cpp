@@ -13,7 +13,189 @@ extern "C" std::size_t authwasm_host_exponential(double value, char* out, std::s
 namespace authwasm {
 namespace {
 
-// Builds the DOM as nlohmann's lexer reads the tokens (the grammar loop below): a duplicate
+// The length of the well-formed UTF-8 sequence at `p` (RFC 3629 §4, Unicode Table 3-7), or
+// minus the number of bytes that begin one before it goes wrong (its "maximal subpart").
+int utf8_sequence(const unsigned char* p, std::size_t left) {
+  const unsigned lead = p[0];
+  if (lead < 0x80) return 1;
+  int length;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) length = 3, lo = lead == 0xE0 ? 0xA0 : 0x80, hi = lead == 0xED ? 0x9F : 0xBF;
+  else if (lead >= 0xF0 && lead <= 0xF4) length = 4, lo = lead == 0xF0 ? 0x90 : 0x80, hi = lead == 0xF4 ? 0x8F : 0xBF;
+  else return 0;  // 80..C1, F5..FF never begin a sequence
+  for (int i = 1; i < length; ++i, lo = 0x80, hi = 0xBF) {
+    if (static_cast<std::size_t>(i) >= left || p[i] < lo || p[i] > hi) return -i;
+  }
+  return length;
+}
+
+// RFC 8259's tokens over one text (§2 structural characters and white space, §3 literals, §6
+// numbers, §7 strings), read one at a time by the grammar loop of parse_json below. It accepts
+// exactly what nlohmann/json 3.11's lexer accepts, and builds the same values (integers as
+// int64 when negative and uint64 otherwise, floats beyond either: nlohmann's token types), so
+// the DOM is nlohmann's as before; tests/native/json_test.cpp compares the two on 30000 mutated
+// documents. Written here because nlohmann's lexer, with its error texts (one per control
+// character) and its printf of "<U+XXXX>", cost ~2.5 KB gzip of wasm for texts nothing reads.
+class Lexer {
+ public:
+  enum class Token { begin_array, end_array, begin_object, end_object, name_separator, value_separator,
+                     string, integer, unsigned_integer, floating, literal_true, literal_false, literal_null,
+                     end, error };
+
+  Lexer(const char* begin, const char* end)
+      : p_(reinterpret_cast<const unsigned char*>(begin)), end_(reinterpret_cast<const unsigned char*>(end)) {
+    // RFC 8259 §8.1: a parser MAY ignore a byte order mark (nlohmann skips one at the start).
+    if (end_ - p_ >= 3 && p_[0] == 0xEF && p_[1] == 0xBB && p_[2] == 0xBF) p_ += 3;
+  }
+
+  Token next() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;  // §2
+    if (p_ == end_) return Token::end;
+    switch (*p_) {
+      case '[': return ++p_, Token::begin_array;
+      case ']': return ++p_, Token::end_array;
+      case '{': return ++p_, Token::begin_object;
+      case '}': return ++p_, Token::end_object;
+      case ':': return ++p_, Token::name_separator;
+      case ',': return ++p_, Token::value_separator;
+      case '"': return string_token();
+      case 't': return literal("true", Token::literal_true);
+      case 'f': return literal("false", Token::literal_false);
+      case 'n': return literal("null", Token::literal_null);
+      default: return number();
+    }
+  }
+
+  std::string& text() { return text_; }  // the last string token's value
+  long long integer = 0;
+  unsigned long long unsigned_integer = 0;
+  double floating = 0;
+
+ private:
+  Token literal(const char* word, Token token) {
+    for (; *word; ++word, ++p_) {
+      if (p_ == end_ || *p_ != static_cast<unsigned char>(*word)) return Token::error;
+    }
+    return token;
+  }
+
+  bool digit() const { return p_ < end_ && *p_ >= '0' && *p_ <= '9'; }
+
+  // §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?. An integer within int64
+  // (negative) or uint64 is one; anything else goes through strtod (the host's parseFloat in
+  // wasm, bindings/strtod_host.cpp), as nlohmann's scan_number does.
+  Token number() {
+    const unsigned char* start = p_;
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    if (!digit()) return Token::error;
+    unsigned long long magnitude = 0;
+    bool overflow = false;
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      for (; digit(); ++p_) {
+        const unsigned d = *p_ - '0';
+        overflow |= magnitude > (~0ULL - d) / 10;
+        magnitude = magnitude * 10 + d;
+      }
+    }
+    bool integral = true;
+    if (p_ < end_ && *p_ == '.') {
+      ++p_, integral = false;
+      if (!digit()) return Token::error;
+      while (digit()) ++p_;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_, integral = false;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (!digit()) return Token::error;
+      while (digit()) ++p_;
+    }
+    if (integral && !overflow) {
+      if (!negative) return unsigned_integer = magnitude, Token::unsigned_integer;
+      if (magnitude <= 1ULL << 63) return integer = static_cast<long long>(0 - magnitude), Token::integer;
+    }
+    const std::string token(reinterpret_cast<const char*>(start), static_cast<std::size_t>(p_ - start));
+    floating = std::strtod(token.c_str(), nullptr);
+    return Token::floating;
+  }
+
+  // Four hex digits after "\\u", or -1.
+  long hex4() {
+    if (end_ - p_ < 4) return -1;
+    long value = 0;
+    for (int i = 0; i < 4; ++i) {
+      const unsigned c = *p_++;
+      const int d = c >= '0' && c <= '9' ? static_cast<int>(c - '0') : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? static_cast<int>((c | 0x20) - 'a' + 10) : -1;
+      if (d < 0) return -1;
+      value = value * 16 + d;
+    }
+    return value;
+  }
+
+  void append_utf8(unsigned long cp) {
+    if (cp < 0x80) {
+      text_ += static_cast<char>(cp);
+      return;
+    }
+    static const unsigned char lead[] = {0, 0xC0, 0xE0, 0xF0};  // RFC 3629 §3
+    const int extra = cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
+    text_ += static_cast<char>(lead[extra] | (cp >> (6 * extra)));
+    for (int i = extra - 1; i >= 0; --i) text_ += static_cast<char>(0x80 | ((cp >> (6 * i)) & 0x3F));
+  }
+
+  // §7: unescaped characters from U+0020 on, as well-formed UTF-8 (§8.1); the two-character
+  // escapes; \\uXXXX, with a surrogate pair for characters beyond the BMP (a lone surrogate is
+  // refused).
+  Token string_token() {
+    text_.clear();
+    ++p_;  // the opening quotation mark
+    for (;;) {
+      if (p_ == end_) return Token::error;
+      const unsigned c = *p_;
+      if (c == '"') return ++p_, Token::string;
+      if (c < 0x20) return Token::error;
+      if (c != '\\') {
+        const int length = utf8_sequence(p_, static_cast<std::size_t>(end_ - p_));
+        if (length <= 0) return Token::error;
+        text_.append(reinterpret_cast<const char*>(p_), static_cast<std::size_t>(length));
+        p_ += length;
+        continue;
+      }
+      if (++p_ == end_) return Token::error;
+      const char* const escapes = "\"\"\\\\//b\bf\fn\nr\rt\t";
+      const unsigned e = *p_++;
+      const char* found = nullptr;
+      for (const char* s = escapes; *s; s += 2) {
+        if (static_cast<unsigned char>(*s) == e) found = s;
+      }
+      if (found) {
+        text_ += found[1];
+        continue;
+      }
+      if (e != 'u') return Token::error;
+      long cp = hex4();
+      if (cp >= 0xDC00 && cp <= 0xDFFF) return Token::error;
+      if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return Token::error;
+        p_ += 2;
+        const long low = hex4();
+        if (low < 0xDC00 || low > 0xDFFF) return Token::error;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+      }
+      if (cp < 0) return Token::error;
+      append_utf8(static_cast<unsigned long>(cp));
+    }
+  }
+
+  const unsigned char* p_;
+  const unsigned char* end_;
+  std::string text_;
+};
+
+// Builds the DOM as the lexer reads the tokens (the grammar loop in parse_json): a duplicate
 // member or nesting past `max_depth` stops the parse at once (so 5 million '[' cost one pass
 // up to depth 33, not 5 million allocations). Its stack of open containers is the parser's too.
 class StrictDomBuilder {
@@ -68,90 +250,69 @@ class StrictDomBuilder {
   const char* failure_ = nullptr;
 };
 
-// The parser's input: nlohmann's own adapter for a range of chars, under a type of this file,
-// so that the parser instantiated for it is this file's alone (below).
-struct Input : nlohmann::detail::iterator_input_adapter<const char*> {
-  using iterator_input_adapter::iterator_input_adapter;
-};
-using Parser = nlohmann::detail::parser<Json, Input>;
-
-}  // namespace
-}  // namespace authwasm
-
-static_assert(NLOHMANN_JSON_VERSION_MAJOR == 3 && NLOHMANN_JSON_VERSION_MINOR == 11,
-              "Parser::sax_parse below uses nlohmann/json 3.11's parser members (m_lexer, get_token)");
-
-// nlohmann's lexer (RFC 8259 §7 strings, §6 numbers, literals, UTF-8) with the grammar of
-// RFC 8259 §2-5 written here for StrictDomBuilder, in place of nlohmann's sax_parse loop: that
-// one keeps a std::vector<bool> of open containers (~2 KB of wasm for vector<bool>) and builds
-// exception objects with messages for its SAX handler, which pull in std::runtime_error and
-// libc++abi's type_info machinery; here the builder's stack says what is open, and an error
-// is just "not valid JSON". tests/native/json_test.cpp checks it against nlohmann's own parse.
-template <>
-template <>
-__attribute__((nonnull(2)))  // as nlohmann declares it (JSON_HEDLEY_NON_NULL(2))
-bool authwasm::Parser::sax_parse<authwasm::StrictDomBuilder>(authwasm::StrictDomBuilder* dom, const bool strict) {
-  using authwasm::Json;
-  // The first token was read by the constructor. Each turn reads one value, then closes what
-  // it ends and moves past the separator to the next value.
+// RFC 8259 §2-5: one JSON text, a value with nothing but white space after it.
+bool parse_text(Lexer& lexer, StrictDomBuilder& dom) {
+  using Token = Lexer::Token;
+  Token token = lexer.next();
+  // A member name and its separator, then the member's value's first token.
+  auto member_name = [&] {
+    if (token != Token::string || !dom.key(lexer.text()) || lexer.next() != Token::name_separator) return dom.invalid();
+    token = lexer.next();
+    return true;
+  };
+  // Each turn reads one value, then closes what it ends and moves past the separator to the
+  // next value.
   for (;;) {
-    switch (last_token) {
-      case token_type::begin_object:
-      case token_type::begin_array: {
-        const bool array = last_token == token_type::begin_array;
-        if (!dom->open(array ? Json::value_t::array : Json::value_t::object)) return false;
-        if (get_token() == (array ? token_type::end_array : token_type::end_object)) {
-          dom->close();
+    switch (token) {
+      case Token::begin_object:
+      case Token::begin_array: {
+        const bool array = token == Token::begin_array;
+        if (!dom.open(array ? Json::value_t::array : Json::value_t::object)) return false;
+        token = lexer.next();
+        if (token == (array ? Token::end_array : Token::end_object)) {
+          dom.close();
           break;
         }
-        if (array) continue;  // its first value is the token just read
-        if (last_token != token_type::value_string || !dom->key(m_lexer.get_string())) return dom->invalid();
-        if (get_token() != token_type::name_separator) return dom->invalid();
-        get_token();
-        continue;
+        if (array || member_name()) continue;  // an array's first value is the token just read
+        return false;
       }
-      case token_type::value_float: {
-        const double value = m_lexer.get_number_float();
-        if (!std::isfinite(value)) return dom->invalid();  // 1e400: out of a double's range
-        dom->add(Json(value));
+      case Token::floating:
+        if (!std::isfinite(lexer.floating)) return dom.invalid();  // 1e400: out of a double's range
+        dom.add(Json(lexer.floating));
         break;
-      }
-      case token_type::value_integer: dom->add(Json(m_lexer.get_number_integer())); break;
-      case token_type::value_unsigned: dom->add(Json(m_lexer.get_number_unsigned())); break;
-      case token_type::value_string: dom->add(Json(std::move(m_lexer.get_string()))); break;
-      case token_type::literal_true: dom->add(Json(true)); break;
-      case token_type::literal_false: dom->add(Json(false)); break;
-      case token_type::literal_null: dom->add(Json()); break;
-      default: return dom->invalid();  // a lexer error, or a token where a value must be
+      case Token::integer: dom.add(Json(lexer.integer)); break;
+      case Token::unsigned_integer: dom.add(Json(lexer.unsigned_integer)); break;
+      case Token::string: dom.add(Json(std::move(lexer.text()))); break;
+      case Token::literal_true: dom.add(Json(true)); break;
+      case Token::literal_false: dom.add(Json(false)); break;
+      case Token::literal_null: dom.add(Json()); break;
+      default: return dom.invalid();  // a lexer error, or a token where a value must be
     }
     // After a value: "]" or "}" close the innermost container (and end a value of the one
     // around it), "," leads to the next element or member, anything else is an error.
     for (;;) {
-      if (dom->done()) return !strict || get_token() == token_type::end_of_input || dom->invalid();
-      const bool array = dom->in_array();
-      if (get_token() == (array ? token_type::end_array : token_type::end_object)) {
-        dom->close();
+      if (dom.done()) return lexer.next() == Token::end || dom.invalid();
+      const bool array = dom.in_array();
+      token = lexer.next();
+      if (token == (array ? Token::end_array : Token::end_object)) {
+        dom.close();
         continue;
       }
-      if (last_token != token_type::value_separator) return dom->invalid();
-      get_token();
-      if (array) break;
-      if (last_token != token_type::value_string || !dom->key(m_lexer.get_string())) return dom->invalid();
-      if (get_token() != token_type::name_separator) return dom->invalid();
-      get_token();
-      break;
+      if (token != Token::value_separator) return dom.invalid();
+      token = lexer.next();
+      if (array || member_name()) break;
+      return false;
     }
   }
 }
 
-namespace authwasm {
+}  // namespace
 
 Result<Json> parse_json(std::string_view text, std::size_t max_depth) {
   Json root;
   StrictDomBuilder builder(root, max_depth);
-  Parser parser(Input(text.data(), text.data() + text.size()), nullptr, /*allow_exceptions=*/false);
-  const bool parsed = parser.sax_parse(&builder, /*strict=*/true);
-  if (!parsed || builder.failure()) {
+  Lexer lexer(text.data(), text.data() + text.size());
+  if (!parse_text(lexer, builder) || builder.failure()) {
     return make_error(ErrorCode::invalid_json, builder.failure() ? builder.failure() : "not valid JSON");
   }
   return root;
@@ -178,23 +339,6 @@ Json object(std::initializer_list<Member> members) {
 // as nlohmann's for every value; floats may differ in the last digit where Grisu2 is not
 // shortest (both round-trip). tests/native/json_test.cpp compares the two.
 namespace {
-
-// The length of the well-formed UTF-8 sequence at `p` (RFC 3629 §4, Unicode Table 3-7), or
-// minus the number of bytes that begin one before it goes wrong (its "maximal subpart").
-int utf8_sequence(const unsigned char* p, std::size_t left) {
-  const unsigned lead = p[0];
-  if (lead < 0x80) return 1;
-  int length;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
-  else if (lead >= 0xE0 && lead <= 0xEF) length = 3, lo = lead == 0xE0 ? 0xA0 : 0x80, hi = lead == 0xED ? 0x9F : 0xBF;
-  else if (lead >= 0xF0 && lead <= 0xF4) length = 4, lo = lead == 0xF0 ? 0x90 : 0x80, hi = lead == 0xF4 ? 0x8F : 0xBF;
-  else return 0;  // 80..C1, F5..FF never begin a sequence
-  for (int i = 1; i < length; ++i, lo = 0x80, hi = 0xBF) {
-    if (static_cast<std::size_t>(i) >= left || p[i] < lo || p[i] > hi) return -i;
-  }
-  return length;
-}
 
 // RFC 8259 §7: quotation mark, reverse solidus and U+0000..U+001F escaped (the short forms
 // where there is one, else backslash-u 00XX); other characters as they are. Each maximal subpart of an

@@ -41,9 +41,13 @@ Result<ClientConfig> parse_client_config(const Json& options) {
     return config_error("redirectUri must be a string");
   }
 
-  if (auto scope = get_string(options, "scope")) config.scope = *scope;
+  if (options.contains("scope")) {
+    const std::string* scope = find_string(options, "scope");
+    if (!scope) return config_error("scope must be a string");
+    config.scope = *scope;
+  }
 
-  const auto refresh = get_string(options, "refresh").value_or("cookie");
+  const std::string refresh = options.contains("refresh") ? string_or_empty(options, "refresh") : "cookie";
   if (refresh == "cookie") config.refresh = RefreshMode::cookie;
   else if (refresh == "memory") config.refresh = RefreshMode::memory;
   else return config_error("refresh must be \"cookie\" or \"memory\"");
@@ -61,10 +65,17 @@ Result<ClientConfig> parse_client_config(const Json& options) {
     if (!cap || *cap < 1024 || *cap > 16 * 1024 * 1024) return config_error("maxResponseBytes must be 1024..16777216");
     config.max_response_bytes = static_cast<std::size_t>(*cap);
   }
-  config.skip_issuer_check = options.value("skipIssuerCheck", false) == true;
-  if (options.contains("dpop") && !options["dpop"].is_boolean()) return config_error("dpop must be a boolean");
-  config.dpop = options.value("dpop", false) == true;
-  config.require_iss_in_callback = options.value("requireIssInCallback", false) == true;
+  // Flags: absent is false; anything but true or false is refused (nlohmann's value() would
+  // abort the module on a string: its get<bool> throws, and exceptions are off).
+  const std::pair<const char*, bool ClientConfig::*> flags[] = {
+      {"skipIssuerCheck", &ClientConfig::skip_issuer_check},
+      {"dpop", &ClientConfig::dpop},
+      {"requireIssInCallback", &ClientConfig::require_iss_in_callback},
+  };
+  for (const auto& [name, member] : flags) {
+    if (options.contains(name) && !options[name].is_boolean()) return config_error(std::string(name) + " must be a boolean");
+    config.*member = get_true(options, name);
+  }
 
   // Endpoints: the reference server's contract by default (DESIGN.md §2), each overridable.
   const Json no_endpoints = Json::object();

@@ -94,7 +94,10 @@ Result<Json> validate_id_token_claims(const ClientConfig& config, const Json& he
     const Json& prev = *expect.previous;
     if (get_string(claims, "sub") != get_string(prev, "sub")) return bad_id_token("refreshed ID token has another sub");
     if (get_string(claims, "iss") != get_string(prev, "iss")) return bad_id_token("refreshed ID token has another iss");
-    if (claims["aud"] != prev.value("aud", Json())) return bad_id_token("refreshed ID token has another aud");
+    // aud is a string or an array of strings (RFC 7519 §4.1.3): equal values have equal text.
+    if (!prev.contains("aud") || dump_json(claims["aud"]) != dump_json(prev["aud"])) {
+      return bad_id_token("refreshed ID token has another aud");
+    }
     if (!expect.original_nonce.empty() && claims.contains("nonce") &&
         get_string(claims, "nonce") != expect.original_nonce) {
       return bad_id_token("refreshed ID token has another nonce");

@@ -72,10 +72,20 @@ describe("configuration", () => {
     "tiny body cap": { issuer: ISSUER, clientId: CLIENT, maxResponseBytes: 10 },
     "http endpoint off loopback": { issuer: ISSUER, clientId: CLIENT, endpoints: { token: "http://idp.example/token" } },
     "fetch not a function": { issuer: ISSUER, clientId: CLIENT, fetch: "nope" },
+    // Each of these aborted the wasm module (nlohmann's value() on a mistyped flag) before.
+    "skipIssuerCheck not a boolean": { issuer: ISSUER, clientId: CLIENT, skipIssuerCheck: "yes" },
+    "requireIssInCallback not a boolean": { issuer: ISSUER, clientId: CLIENT, requireIssInCallback: 1 },
+    "dpop not a boolean": { issuer: ISSUER, clientId: CLIENT, dpop: "true" },
+    "refresh not a string": { issuer: ISSUER, clientId: CLIENT, refresh: 5 },
+    "scope not a string": { issuer: ISSUER, clientId: CLIENT, scope: ["openid"] },
   };
   for (const [name, options] of Object.entries(bad)) {
     test(`refused: ${name}`, () => expectRefused(createAuthClient({ channel: null, locks: null, ...options }), "configuration"));
   }
+  test("the module survives every refusal above: a good client is created after them", async () => {
+    const auth = await createAuthClient({ issuer: ISSUER, clientId: CLIENT, channel: null, locks: null, skipIssuerCheck: false });
+    assert.equal(auth.isAuthenticated, false);
+  });
   test("loopback http is accepted for development", async () => {
     await createAuthClient({ issuer: "http://127.0.0.1:9", clientId: CLIENT, channel: null, locks: null });
   });

@@ -126,9 +126,25 @@ TEST(JsonDump, NumbersAndStructureMatchNlohmann) {
   EXPECT_LT(different, 200);  // Grisu2 is shortest for ~99.9 % of doubles
 }
 
-// parse_json runs nlohmann's parser (src/base/json.cpp leaves out only the text of its error
-// messages): on any input it accepts and refuses what nlohmann's own parse does, builds the same
-// DOM, and refuses beyond that only duplicate names and nesting past the cap.
+// nlohmann's operator== calls 0 (unsigned), -0 (integer) and 0.0 (float) equal: the types of
+// every value must match as well.
+static bool same_types(const Json& a, const Json& b) {
+  if (a.type() != b.type()) return false;
+  if (a.is_array()) {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (!same_types(a[i], b[i])) return false;
+    }
+  } else if (a.is_object()) {
+    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+      if (it.key() != jt.key() || !same_types(*it, *jt)) return false;
+    }
+  }
+  return true;
+}
+
+// parse_json has a lexer of its own (src/base/json.cpp) over nlohmann's DOM: on any input it
+// accepts and refuses what nlohmann's own parse does, builds the same DOM with the same number
+// types, and refuses beyond that only duplicate names and nesting past the cap.
 TEST(JsonParse, AcceptsAndRefusesWhatNlohmannDoes) {
   const std::string seeds[] = {
       R"({"a":[1,-2,3.5e-3,true,false,null],"b":{"c":"d\u00e9\ud83d\udd11\n"},"e":""})", R"([[],{},[{}],"x"])",
@@ -157,18 +173,36 @@ TEST(JsonParse, AcceptsAndRefusesWhatNlohmannDoes) {
     } else {
       ++accepted;
       ASSERT_EQ(ours.value(), reference) << text;
+      ASSERT_TRUE(same_types(ours.value(), reference)) << text;
     }
   }
   EXPECT_GT(accepted, 1000);  // the mutations keep enough documents valid to compare DOMs
 
   for (const char* text : {"[1,]", "{,}", "{\"a\"1}", "{\"a\":}", "[1 2]", "[", "]", "{\"a\":1,}", "[[[]]", "[]]",
                            "1e400", "-1e400", "1e-400", "[1e308,-0.0]", "{} ", " {}x", "\"a\" \"b\"", "tru", "nul",
-                           "[true,false,null]", "{\"\":{\"\":[]}}", "0", "-", "01", "[\"\\ud800\"]", "\"\x1f\""}) {
+                           "[true,false,null]", "{\"\":{\"\":[]}}", "0", "-", "01", "[\"\\ud800\"]", "\"\x1f\"",
+                           "\xEF\xBB\xBF{}", "\xEF\xBB{}", " \xEF\xBB\xBF{}", "-0", "-0.0", "0e0", "1E-2", "-9223372036854775808",
+                           "-9223372036854775809", "18446744073709551615", "18446744073709551616", "1.", ".5", "+1", "1e",
+                           "1e+", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\ud83d\\udd11\"", "\"\\u00e9\\u0000\\u20AC\"",
+                           "\"\\uD7FF\\uE000\\uFFFF\"", "\"\\u12\"", "\"\\x\"", "\"\xc3\xa9\xf0\x9f\x94\x91\"", "\"\xc0\xaf\"",
+                           "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\x7f\"", "\"abc", "truex", "[nulls]", "\t[\r\n]\n",
+                           "\f[]", "[1,2", "{\"a\" : 1 , \"b\":[ ] }", "\"\\/\""}) {
     const Json reference = Json::parse(text, nullptr, /*allow_exceptions=*/false);
     const auto ours = parse_json(text);
     ASSERT_EQ(ours.ok(), !reference.is_discarded()) << text;
     if (ours) EXPECT_EQ(ours.value(), reference) << text;
+    if (ours) EXPECT_TRUE(same_types(ours.value(), reference)) << text;
   }
+}
+
+// nlohmann's lexer takes a NUL byte for the end of the input, so its parse accepts a value
+// followed by a NUL and anything at all; the core's lexer refuses a raw NUL wherever it stands.
+TEST(JsonParse, RefusesARawNulByteWhereNlohmannStopsReading) {
+  using namespace std::string_literals;
+  for (const std::string text : {"{}\0{\"sub\":\"x\"}"s, "12\0"s, "[1]\0]"s, "\0"s, "\"a\0\""s, "{\"a\":\0}"s}) {
+    EXPECT_FALSE(parse_json(text)) << text.size();
+  }
+  EXPECT_FALSE(Json::parse("{}\0{\"sub\":\"x\"}"s, nullptr, false).is_discarded());  // the quirk, still there
 }
 
 TEST(Json, FindStringNeverCopiesNorMistypes) {

@@ -7,6 +7,7 @@
 #include "api_calls.hpp"
 #include "base/json.hpp"
 #include "base/url.hpp"
+#include "oauth/client_config.hpp"
 #include "oauth/www_authenticate.hpp"
 
 using namespace authwasm;
@@ -246,4 +247,27 @@ TEST(Session, LogoutEverywhereWithDpopCarriesAResourceProof) {
   EXPECT_EQ(requests[0]["dpop"], true);
   EXPECT_EQ(requests[0]["dpopAth"], true);
   EXPECT_FALSE(requests[1].contains("dpop")) << "the cookie logout needs no proof";
+}
+
+// A mistyped option is a configuration error, never nlohmann's value() (whose get<bool> throws,
+// which in the wasm build, exceptions off, aborted the module for every client of the page).
+TEST(ClientConfig, MistypedOptionsAreConfigurationErrors) {
+  const Json base = {{"issuer", "https://issuer.example"}, {"clientId", "spa"}};
+  for (const auto& [name, value] : std::vector<std::pair<const char*, Json>>{
+           {"skipIssuerCheck", "yes"}, {"requireIssInCallback", 1}, {"dpop", "true"}, {"dpop", nullptr},
+           {"refresh", 5}, {"scope", Json::array({"openid"})}}) {
+    Json options = base;
+    options[name] = value;
+    auto config = parse_client_config(options);
+    ASSERT_FALSE(config) << name;
+    EXPECT_EQ(config.error().code, ErrorCode::configuration) << name;
+  }
+  Json flags = base;
+  flags["skipIssuerCheck"] = true;
+  flags["requireIssInCallback"] = false;
+  auto config = parse_client_config(flags);
+  ASSERT_TRUE(config);
+  EXPECT_TRUE(config.value().skip_issuer_check);
+  EXPECT_FALSE(config.value().require_iss_in_callback);
+  EXPECT_FALSE(config.value().dpop);
 }
