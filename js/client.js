@@ -493,6 +493,7 @@ class Client {
     const started = performance.now();
     const failures = this.#holderFailures;
     this.#tabs.post("token_request");
+    let answered = generation;
     for (;;) {
       const left = timeoutMs - (performance.now() - started);
       if (left <= 0) break;
@@ -500,6 +501,12 @@ class Client {
       const { freshness, generation: now } = this.#call("authorization", this.#clock());
       if (freshness === "fresh" && now !== generation) return { ended: false, user: this.#user, shared: true };
       if (freshness === "none" && wasAuthenticated) return { ended: true, user: null, shared: true }; // logged out meanwhile
+      if (freshness === "expired" && now !== answered) {
+        // The holder's token was fresh when it was sent and is inside the leeway on arrival (a
+        // short-lived token, a slow tab): ask again; the holder now finds it due and refreshes.
+        answered = now;
+        this.#tabs.post("token_request");
+      }
       if (this.#holderFailures !== failures) {
         throw new AuthError(this.#holderFailure, "the tab holding the refresh token could not refresh; the session is kept");
       }

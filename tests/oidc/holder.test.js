@@ -26,8 +26,9 @@ function profile() {
   const presented = [];   // [refresh token, tab] in order
   const navigations = [];
   const tabs = [];
-  const open = async (label) => {
-    const channel = new BroadcastChannel(name);
+  // `inboundDelayMs`: this tab hears every message that late (a slow, loaded tab).
+  const open = async (label, { inboundDelayMs = 0 } = {}) => {
+    const channel = inboundDelayMs ? delayedChannel(new BroadcastChannel(name), inboundDelayMs) : new BroadcastChannel(name);
     const events = [];
     const items = new Map();
     const auth = await createAuthClient({
@@ -68,6 +69,23 @@ function profile() {
 }
 
 const holds = (tab) => tab.auth.session().holdsRefreshToken === true;
+
+// A BroadcastChannel whose listeners hear each message `ms` late (what js/tabs.js uses of it).
+function delayedChannel(channel, ms) {
+  const listeners = new Map();
+  return {
+    postMessage: (m) => channel.postMessage(m),
+    addEventListener(type, fn) {
+      const late = (event) => setTimeout(() => fn(event), ms);
+      listeners.set(fn, late);
+      channel.addEventListener(type, late);
+    },
+    removeEventListener(type, fn) {
+      channel.removeEventListener(type, listeners.get(fn));
+    },
+    close: () => channel.close(),
+  };
+}
 
 describe("one refresh-token holder for the profile (memory mode, oidc-provider)", () => {
   test("log in in tab 1, open 3 more (no redirect), expire 3 times, hand off on close, reload: 1 grant per expiry, 0 revocations, never two presenters", { timeout: 90_000 }, async () => {
@@ -132,6 +150,28 @@ describe("one refresh-token holder for the profile (memory mode, oidc-provider)"
       await assert.rejects(t2.auth.getAccessToken(), (e) => e.code === "invalid_grant");
       assert.deepEqual(t2.events.filter(([e]) => e === "logout"), [["logout", "holder_gone"]]);
       assert.equal(t2.auth.isAuthenticated, false);
+    } finally {
+      p.close();
+    }
+  });
+
+  // The holder's token is fresh when it answers and inside the leeway when a slow tab hears it
+  // (2 s tokens: leeway 1 s; answered with ~1.2 s left, heard 0.4 s later). Before, the asker
+  // waited out its whole deadline (timeout); now it asks again and the holder refreshes.
+  test("a token that is due by the time a slow tab hears it: the tab asks again, the holder refreshes once", { timeout: 30_000 }, async () => {
+    const p = profile();
+    try {
+      const t1 = await p.open("t1");
+      await p.login(t1);
+      while (t1.auth.session().expiresIn > 1.25) await sleep(10);
+      const before = p.presented.length;
+      const slow = await p.open("slow", { inboundDelayMs: 400 });
+      const started = performance.now();
+      assert.equal((await slow.auth.restore())?.sub, "alice");
+      assert.ok(performance.now() - started < 5000, `restored in ${Math.round(performance.now() - started)} ms, not at the deadline`);
+      assert.equal(p.presented.length - before, 1, "the holder refreshed once");
+      assert.ok(slow.auth.session().expiresIn > 1, "the slow tab got the refreshed token");
+      assert.deepEqual(slow.events.filter(([e]) => e === "logout" || e === "error"), []);
     } finally {
       p.close();
     }
