@@ -113,14 +113,9 @@ describe("keep-alive (default --keep-alive 5)", () => {
   });
 });
 
-describe("--keep-alive bounds an idle connection", () => {
-  let server;
-  before(async () => {
-    server = await startServer({ args: ["--keep-alive", "2"] });
-  });
-  after(() => server.stop());
-
-  test("the server closes a connection idle for 2 s, not before", async () => {
+test("--keep-alive 2: the server closes a connection idle for 2 s, not before", async () => {
+  const server = await startServer({ args: ["--keep-alive", "2"] });
+  try {
     const socket = net.connect(server.port, "127.0.0.1");
     let answered;
     const closed = new Promise((resolve) => {
@@ -134,7 +129,9 @@ describe("--keep-alive bounds an idle connection", () => {
     socket.write(`GET /.well-known/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     const idleMs = (await closed) - answered;
     assert.ok(idleMs >= 1900 && idleMs < 3500, `closed after ${Math.round(idleMs)} ms idle`);
-  });
+  } finally {
+    await server.stop();
+  }
 });
 
 test("--keep-alive outside 1-300 is a configuration error (exit 2)", async () => {
