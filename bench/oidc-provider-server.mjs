@@ -8,6 +8,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 
 import Provider from "oidc-provider";
+import MemoryAdapter from "oidc-provider/lib/adapters/memory_adapter.js";
+import LRU from "oidc-provider/lib/helpers/lru.js";
 
 const sessions = Number(process.argv[process.argv.indexOf("--sessions") + 1] || 8);
 const CLIENT_ID = "bench";
@@ -19,7 +21,14 @@ const server = createServer();
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const issuer = `http://127.0.0.1:${server.address().port}`;  // fixed at construction (TOOLCHAIN.md)
 
+// oidc-provider's own in-memory adapter and LRU, with room for a whole run: its default
+// (1000 entries) evicted the grants, refresh and access tokens of sessions idle for a few
+// thousand refreshes (bench/server.mjs keeps sessions for later slices), which then failed
+// with invalid_grant / invalid_token.
+const store = new LRU({ maxSize: 1_000_000 });
+
 const provider = new Provider(issuer, {
+  adapter: (model) => new MemoryAdapter(model, store),
   clients: [{
     client_id: CLIENT_ID,
     token_endpoint_auth_method: "none",

@@ -2,22 +2,27 @@
 //  (1) refresh throughput and p99 latency: N concurrent sessions, each refreshing in a loop
 //      with the token it was just given, against authwasm-server (POST /auth/refresh, cookie)
 //      and against oidc-provider's refresh grant (POST /token, refresh_token=...), same driver;
-//  (2) bearer-protected requests/s with wrk and one valid token: authwasm's GET /api/posts
+//  (2) the same refresh loops driven by wrk (bench/refresh.lua, LuaJIT): one connection and
+//      one session per wrk thread, each refreshing with the token its last answer gave it. The
+//      Node driver costs 190-315 us of CPU per refresh, as much as authwasm-server itself, so
+//      on a 2-core machine it caps the ratio; wrk costs a fraction of that.
+//  (3) bearer-protected requests/s with wrk and one valid token: authwasm's GET /api/posts
 //      (ES256 JWT verified once, then answered from the server's cache of verified tokens
 //      until it expires; no DB) against oidc-provider's userinfo (GET /me, opaque token looked
 //      up in its in-memory adapter).
 // Each row also gives the server process's CPU time per request (/proc/PID/stat, user +
 // system), which depends less than req/s on what else the shared cores are running, and for
-// the refresh loops the driver's own CPU time per request (this process, process.cpuUsage()).
+// the refresh loops the driver's own CPU time per request (Node: this process,
+// process.cpuUsage(); wrk: its user + system time, from this process's cutime/cstime).
 // Both servers run side by side and each measurement is cut into --slices slices taken in
 // turn (ABBAAB…), so a neighbour's load that comes and goes during the run hits both alike:
 // measured one after the other, the refresh ratio of one run swung from 2.3x to 4.8x.
-// Usage: node bench/server.mjs [--sessions 8] [--seconds 5] [--wrk-seconds 5] [--wrk-connections 16]
-//          [--slices 4]
+// Usage: node bench/server.mjs [--sessions 8] [--seconds 5] [--wrk-refresh-seconds 8] [--wrk-seconds 5]
+//          [--wrk-connections 16] [--slices 4]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,6 +34,7 @@ const arg = (name, fallback) => {
 const SESSIONS = arg("sessions", 8);
 const SECONDS = arg("seconds", 5);
 const WRK_SECONDS = arg("wrk-seconds", 5);
+const WRK_REFRESH_SECONDS = arg("wrk-refresh-seconds", 8);
 const WRK_CONNECTIONS = arg("wrk-connections", 16);
 const SLICES = Math.max(1, arg("slices", 4));
 const MAX_REQUESTS_PER_SESSION = 1_000_000;  // a hard bound besides the clock
@@ -93,6 +99,12 @@ function cpuMicros(pid) {
   } catch {
     return NaN;
   }
+}
+
+/** CPU time (user + system) of this process's waited-for children so far (wrk), in µs. */
+function childrenCpuMicros() {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS) * 1e6;  // cutime, cstime: proc(5)
 }
 
 /** Runs `phase` and adds `cpu`: the CPU µs the process `pid` spent meanwhile. */
@@ -182,6 +194,51 @@ function wrk(url, token, seconds) {
   };
 }
 
+/**
+ * Refresh loops driven by wrk (bench/refresh.lua): one thread, connection and session per
+ * token in `tokens`. Each slice takes sessions of its own: wrk stops on a timer, and a refresh
+ * in flight then has rotated its token on the server while wrk never reads the answer, so the
+ * session cannot go on (oidc-provider would take the old token as reuse and revoke the grant;
+ * authwasm-server would grant it a sibling within its grace window).
+ */
+function wrkRefresh(url, tokens, seconds, env) {
+  const driverBefore = childrenCpuMicros();
+  const result = spawnSync("wrk", [
+    `-t${tokens.length}`, `-c${tokens.length}`, `-d${seconds}s`, "--timeout", "10s", "-s", join(root, "bench/refresh.lua"), url,
+  ], { encoding: "utf8", env: { ...process.env, ...env, REFRESH_TOKENS: tokens.join(" ") } });
+  if (result.error) return { error: result.error.message };
+  const line = /^refresh-result (\{.*\})$/m.exec(result.stdout);
+  if (!line) return { error: `wrk: ${(result.stderr || result.stdout).trim().split("\n")[0]}` };
+  const r = JSON.parse(line[1]);
+  return {
+    requests: r.requests, errors: r.errors + r.socket_errors, statuses: r.statuses, seconds: r.us / 1e6,
+    p50: r.p50_us / 1000, p99: r.p99_us / 1000, driver_cpu: childrenCpuMicros() - driverBefore,
+  };
+}
+
+/** wrk refresh slices of one server, as one row (p50, p99: the worst slice's). */
+function mergeWrkRefresh(slices) {
+  const failed = slices.find((r) => r.error);
+  if (failed) return failed;
+  const sum = (key) => slices.reduce((a, r) => a + r[key], 0);
+  const statuses = {};
+  for (const r of slices) for (const [k, n] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + n;
+  const requests = sum("requests");
+  return {
+    requests, errors: sum("errors"), statuses, rps: requests / sum("seconds"),
+    p50: Math.max(...slices.map((r) => r.p50)), p99: Math.max(...slices.map((r) => r.p99)),
+    cpu_us: requests ? sum("cpu") / requests : NaN, driver_cpu_us: requests ? sum("driver_cpu") / requests : NaN,
+  };
+}
+
+/** SESSIONS * (1 + SLICES) sessions: the Node loops' (`tokens`), then one set per wrk slice. */
+function splitSessions(all) {
+  return {
+    tokens: all.slice(0, SESSIONS),
+    wrkSessions: Array.from({ length: SLICES }, (_, i) => all.slice(SESSIONS * (1 + i), SESSIONS * (2 + i))),
+  };
+}
+
 // ---------------------------------------------------------------- authwasm
 
 async function benchAuthwasm() {
@@ -198,7 +255,7 @@ async function benchAuthwasm() {
   await request(agent, `${url}/auth/register`, { method: "POST", headers: json, body: JSON.stringify(user) });
   const cookies = [];
   let accessToken;
-  for (let i = 0; i < SESSIONS; i++) {
+  for (let i = 0; i < SESSIONS * (1 + SLICES); i++) {
     const res = await request(agent, `${url}/auth/login`, { method: "POST", headers: json, body: JSON.stringify(user) });
     if (res.status !== 200) throw new Error(`authwasm login: ${res.status} ${res.body}`);
     accessToken = JSON.parse(res.body).access_token;
@@ -206,7 +263,7 @@ async function benchAuthwasm() {
   }
   agent.destroy();
   return {
-    pid: child.pid, tokens: cookies,
+    pid: child.pid, ...splitSessions(cookies),
     refreshOnce: async (a, token) => {
       const res = await request(a, `${url}/auth/refresh`, {
         method: "POST", headers: { origin, cookie: `authwasm_rt=${token}`, "content-length": "0" },
@@ -215,6 +272,7 @@ async function benchAuthwasm() {
       JSON.parse(res.body);
       return /authwasm_rt=([^;]*)/.exec(res.headers["set-cookie"].join("\n"))[1];
     },
+    wrkRefresh: (tokens, seconds) => wrkRefresh(url, tokens, seconds, { REFRESH_MODE: "authwasm", REFRESH_ORIGIN: origin }),
     api: (seconds) => wrk(`${url}/api/posts`, accessToken, seconds),
     async stop() {
       await stop(child);
@@ -228,7 +286,7 @@ async function benchAuthwasm() {
 async function benchOidcProvider() {
   let peer;
   try {
-    peer = await spawnUntil(process.execPath, [join(root, "bench/oidc-provider-server.mjs"), "--sessions", String(SESSIONS)],
+    peer = await spawnUntil(process.execPath, [join(root, "bench/oidc-provider-server.mjs"), "--sessions", String(SESSIONS * (1 + SLICES))],
       /^(\{.*\})$/m);
   } catch (error) {
     return { skipped: `oidc-provider unavailable (npm install?): ${error.message.split("\n")[0]}` };
@@ -236,7 +294,7 @@ async function benchOidcProvider() {
   const { url, clientId, refreshTokens } = JSON.parse(peer.match[1]);
   let accessToken;
   return {
-    pid: peer.child.pid, tokens: refreshTokens,
+    pid: peer.child.pid, ...splitSessions(refreshTokens),
     refreshOnce: async (a, token) => {
       const res = await request(a, `${url}/token`, {
         method: "POST",
@@ -248,18 +306,19 @@ async function benchOidcProvider() {
       accessToken = body.access_token;  // the refresh slices run first
       return body.refresh_token;
     },
+    wrkRefresh: (tokens, seconds) => wrkRefresh(url, tokens, seconds, { REFRESH_MODE: "oidc", REFRESH_CLIENT_ID: clientId }),
     api: (seconds) => (accessToken ? wrk(`${url}/me`, accessToken, seconds) : { error: "no access token" }),
     stop: () => stop(peer.child),
   };
 }
 
-/** Runs `measure(server, seconds)` for every server in turn, SLICES times (ABBA order). */
+/** Runs `measure(server, seconds, slice)` for every server in turn, SLICES times (ABBA order). */
 async function interleaved(servers, seconds, measure) {
   const slices = servers.map(() => []);
   for (let i = 0; i < SLICES; i++) {
     const order = servers.map((_, k) => k);
     if (i % 2) order.reverse();
-    for (const k of order) slices[k].push(await withCpu(servers[k].pid, () => measure(servers[k], seconds)));
+    for (const k of order) slices[k].push(await withCpu(servers[k].pid, () => measure(servers[k], seconds, i)));
   }
   return slices;
 }
@@ -275,11 +334,17 @@ const servers = [await benchAuthwasm()];
 const peer = await benchOidcProvider();
 if (!peer.skipped) servers.push(peer);
 const refreshSlices = await interleaved(servers, SECONDS / SLICES, (s, seconds) => driveRefresh(s.tokens, s.refreshOnce, seconds));
+// wrk takes whole seconds.
+const wrkRefreshSlices = await interleaved(servers, Math.max(1, Math.round(WRK_REFRESH_SECONDS / SLICES)),
+  async (s, seconds, slice) => s.wrkRefresh(s.wrkSessions[slice], seconds));
 const wrkSeconds = Math.max(1, Math.round(WRK_SECONDS / SLICES));
 const apiSlices = await interleaved(servers, wrkSeconds, async (s, seconds) => s.api(seconds));
 for (const s of servers) await s.stop();
-const ours = { refresh: mergeRefresh(refreshSlices[0]), api: mergeWrk(apiSlices[0]) };
-const theirs = peer.skipped ? peer : { refresh: mergeRefresh(refreshSlices[1]), api: mergeWrk(apiSlices[1]) };
+const merge = (k) => ({
+  refresh: mergeRefresh(refreshSlices[k]), wrkRefresh: mergeWrkRefresh(wrkRefreshSlices[k]), api: mergeWrk(apiSlices[k]),
+});
+const ours = merge(0);
+const theirs = peer.skipped ? peer : merge(1);
 
 console.log("\n(1) refresh, each session refreshing with the token it was just given");
 console.log("                        requests   errors    req/s   p50 ms   p99 ms  CPU us/req  driver CPU us/req  connections");
@@ -295,7 +360,22 @@ if (theirs.skipped) {
     `CPU per request ${ratio(ours.refresh.cpu_us, theirs.refresh.cpu_us)} (lower is better)`);
 }
 
-console.log("\n(2) bearer-protected GET with wrk and one valid token");
+console.log(`\n(2) refresh driven by wrk (bench/refresh.lua): one thread, connection and session each (${SESSIONS})`);
+console.log("                        requests   errors    req/s   p50 ms   p99 ms  CPU us/req  driver CPU us/req  (p50, p99: worst slice)");
+const wrkRefreshRow = (name, r) => {
+  if (r.error) return console.log(`${name.padEnd(22)} ${r.error}`);
+  row(name, { ...r, connections: "" });
+  if (r.errors) console.log(`${"".padEnd(22)} not 200: ${JSON.stringify(r.statuses)}`);
+};
+wrkRefreshRow("authwasm-server", ours.wrkRefresh);
+if (!theirs.skipped) {
+  wrkRefreshRow("oidc-provider", theirs.wrkRefresh);
+  console.log(`ratio authwasm/oidc-provider: throughput ${ratio(ours.wrkRefresh.rps, theirs.wrkRefresh.rps)}, ` +
+    `p99 latency ${ratio(ours.wrkRefresh.p99, theirs.wrkRefresh.p99)} (lower is better), ` +
+    `CPU per request ${ratio(ours.wrkRefresh.cpu_us, theirs.wrkRefresh.cpu_us)} (lower is better)`);
+}
+
+console.log("\n(3) bearer-protected GET with wrk and one valid token");
 console.log("                                          req/s   p99 ms  non-2xx  CPU us/req  (p99: worst slice)");
 const apiRow = (name, r) => console.log(r.error ? `${name.padEnd(38)} ${r.error}` :
   `${name.padEnd(38)} ${fmt(r.rps).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${String(r.non2xx).padStart(8)} ${fmt(r.cpu_us, 1).padStart(11)}`);
@@ -309,3 +389,5 @@ console.log("\nNotes: oidc-provider runs with its in-memory adapter (no disk) an
 console.log("authwasm-server writes every rotation to SQLite (WAL) and signs two ES256 JWTs per refresh;");
 console.log("its /api verifies a token's signature once and answers repeats from a bounded cache until exp.");
 console.log("The driver, the servers and wrk share this machine's cores: compare ratios, not absolutes.");
+console.log(`Same machine: ${os.cpus().length} cores for servers and drivers alike; load average at the end ` +
+  `${os.loadavg().map((l) => l.toFixed(2)).join(" ")}.`);

@@ -142,6 +142,8 @@ struct Parser {
       c.threads = int(n);
     } else if (name == "request-deadline") {
       if (!number("--request-deadline", value, 0, 3600, c.request_deadline)) return false;
+    } else if (name == "keep-alive") {
+      if (!number("--keep-alive", value, 1, 300, c.keep_alive)) return false;
     } else if (name == "max-connections-per-ip") {
       if (!number("--max-connections-per-ip", value, 0, 1000000, n)) return false;
       c.max_connections_per_ip = int(n);
@@ -177,6 +179,7 @@ const char* const kEnv[][2] = {
     {"AUTHWASM_STATIC_DIR", "static-dir"}, {"AUTHWASM_DPOP", "dpop"},
     {"AUTHWASM_DPOP_NONCE", "dpop-nonce"},
     {"AUTHWASM_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip"},
+    {"AUTHWASM_KEEP_ALIVE", "keep-alive"},
     {"AUTHWASM_STORE", "store"},         {"AUTHWASM_STORE_POOL", "store-pool"},
     {"AUTHWASM_KEY_RELOAD", "key-reload"}, {"AUTHWASM_PROMOTE_AFTER", "promote-after"},
     {"AUTHWASM_RETIRE_MARGIN", "retire-margin"},
@@ -216,6 +219,7 @@ std::string usage() {
   --request-deadline S   a request's head and body must arrive within S seconds, 0 = none [10]
   --max-connections-per-ip N  connections served at once per client address; more wait
                          without a thread (0 = no cap, e.g. behind a reverse proxy)  [16]
+  --keep-alive S         close a keep-alive connection idle for S seconds (1-300)   [5]
   --cleanup-interval S   purge expired rows every S seconds                        [60]
   --dpop MODE            DPoP (RFC 9449): off, allowed or required                 [allowed]
   --dpop-nonce on|off    require server nonces in DPoP proofs                      [on]
@@ -236,7 +240,7 @@ Environment: AUTHWASM_PORT, AUTHWASM_BIND, AUTHWASM_DATA_DIR, AUTHWASM_ISSUER,
   AUTHWASM_ALLOWED_ORIGINS, AUTHWASM_CLIENT_ID, AUTHWASM_REDIRECT_URIS (comma-separated lists),
   AUTHWASM_ACCESS_TTL, AUTHWASM_REFRESH_TTL, AUTHWASM_GRACE, AUTHWASM_KEY_FILE,
   AUTHWASM_STATIC_DIR, AUTHWASM_DPOP, AUTHWASM_DPOP_NONCE, AUTHWASM_MAX_CONNECTIONS_PER_IP,
-  AUTHWASM_STORE_POOL, AUTHWASM_KEY_RELOAD, AUTHWASM_PROMOTE_AFTER, AUTHWASM_RETIRE_MARGIN,
+  AUTHWASM_KEEP_ALIVE, AUTHWASM_STORE_POOL, AUTHWASM_KEY_RELOAD, AUTHWASM_PROMOTE_AFTER, AUTHWASM_RETIRE_MARGIN,
   AUTHWASM_STORE. Flags override the environment.
 )";
 }

@@ -58,6 +58,11 @@ struct Config {
   // connections served at once (0: no cap; set 0 behind a reverse proxy).
   int64_t request_deadline = 10;
   int max_connections_per_ip = 16;
+  // Seconds an idle keep-alive connection is kept (and announced as `Keep-Alive: timeout=N`).
+  // Node's http.Agent and fetch (undici) never reuse a socket whose announced timeout is 1 s or
+  // less, so 1 made every Node client open a connection per request. An idle connection holds
+  // a worker thread until then (one address: at most max_connections_per_ip of them).
+  int64_t keep_alive = 5;
   int64_t cleanup_interval = 60;         // seconds between purges of expired rows
   std::size_t max_body = 16 * 1024;
   DpopMode dpop = DpopMode::allowed;

@@ -119,6 +119,12 @@ std::unique_ptr<SigningKey> SigningKey::adopt(EVP_PKEY* pkey, const std::string&
   }
   std::unique_ptr<SigningKey> key(new SigningKey());
   key->pkey_ = pkey;
+  key->sign_template_ = EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr);
+  if (!key->sign_template_ || EVP_PKEY_sign_init(key->sign_template_) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(key->sign_template_, EVP_sha256()) != 1) {
+    error = "cannot prepare signing with " + what + ": " + openssl_error();
+    return nullptr;
+  }
   const std::string x = base64url_encode(std::string_view(reinterpret_cast<char*>(point + 1), 32));
   const std::string y = base64url_encode(std::string_view(reinterpret_cast<char*>(point + 33), 32));
   key->kid_ = ec_jwk_thumbprint(x, y);
@@ -139,16 +145,21 @@ std::string SigningKey::private_pem() const {
   return pem;
 }
 
-SigningKey::~SigningKey() { EVP_PKEY_free(pkey_); }
+SigningKey::~SigningKey() {
+  EVP_PKEY_CTX_free(sign_template_);
+  EVP_PKEY_free(pkey_);
+}
 
 std::string SigningKey::sign(std::string_view input) const {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  // ES256 signs the SHA-256 of the signing input (RFC 7518 §3.4). EVP_PKEY_CTX_dup only reads
+  // the template, so worker threads signing at once need no lock.
+  const std::string digest = sha256(input);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_dup(sign_template_);
   unsigned char der[80];
   size_t der_len = sizeof der;
   std::string raw;
-  if (ctx && EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, pkey_) == 1 &&
-      EVP_DigestSign(ctx, der, &der_len, reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size()) == 1) {
+  if (ctx && EVP_PKEY_sign(ctx, der, &der_len, reinterpret_cast<const unsigned char*>(digest.data()),
+                           digest.size()) == 1) {
     const unsigned char* p = der;
     ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, long(der_len));
     if (sig) {
@@ -159,7 +170,7 @@ std::string SigningKey::sign(std::string_view input) const {
       ECDSA_SIG_free(sig);
     }
   }
-  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_CTX_free(ctx);
   return raw;
 }
 

@@ -9,6 +9,7 @@
 #include "base/json.hpp"
 
 struct evp_pkey_st;
+struct evp_pkey_ctx_st;
 
 namespace authwasm::server {
 
@@ -25,7 +26,8 @@ class SigningKey {
   // The private key as PEM (PKCS#8), for the store. A secret: never log it.
   std::string private_pem() const;
 
-  // JWS signature over `signing_input`: the 64-byte R || S form of RFC 7518 §3.4.
+  // JWS signature over `signing_input`: the 64-byte R || S form of RFC 7518 §3.4; empty on
+  // failure. Safe to call from several threads at once.
   std::string sign(std::string_view signing_input) const;
 
   const std::string& kid() const { return kid_; }
@@ -38,6 +40,10 @@ class SigningKey {
   // Takes ownership of `pkey`; checks that it is a P-256 key and derives kid and JWK.
   static std::unique_ptr<SigningKey> adopt(evp_pkey_st* pkey, const std::string& what, std::string& error);
   evp_pkey_st* pkey_ = nullptr;
+  // A signing context prepared once (EVP_PKEY_sign_init, SHA-256): each sign() signs with a
+  // copy of it (EVP_PKEY_CTX_dup), so no call repeats the provider look-ups of an init, and
+  // concurrent calls only read it.
+  evp_pkey_ctx_st* sign_template_ = nullptr;
   std::string kid_;
   Json jwk_;
 };

@@ -127,9 +127,9 @@ int main(int argc, char** argv) {
   // add ~40 ms to many keep-alive responses (measured with bench/server.mjs).
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(10000);
-  // httplib notices stop() only between requests, so an idle keep-alive connection delays
-  // shutdown by up to this long; browsers reconnect transparently.
-  server.set_keep_alive_timeout(1);
+  // Announced as `Keep-Alive: timeout=N`; 1 made Node clients open a connection per request
+  // (config.hpp). Shutdown is not delayed by it: serve_connection polls for stop() every 100 ms.
+  server.set_keep_alive_timeout(time_t(config.keep_alive));
   int port = config.port;
   if (port == 0) {
     port = server.bind_to_any_port(config.bind);
