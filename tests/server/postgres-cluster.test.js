@@ -17,8 +17,12 @@ import {
 } from "./server-process.js";
 
 let pg;
+const clusters = new Set();  // stopped here too when a failed test skipped its own stop()
 before(async () => { pg = await startPostgres(); });
-after(async () => { await pg?.stop(); });
+after(async () => {
+  for (const cluster of clusters) await cluster.stop();
+  await pg?.stop();
+});
 
 /** 3 instances (by default) on `pg` behind a proxy; `cluster.url`/`origin` are the proxy's. */
 async function startCluster({ instances = 3, args = [] } = {}) {
@@ -30,7 +34,7 @@ async function startCluster({ instances = 3, args = [] } = {}) {
   servers.push(await startServer({ args: common }));  // the first creates the key file
   for (let i = 1; i < instances; i++) servers.push(await startServer({ args: common }));
   proxy.upstreams.push(...servers.map((s) => s.url));
-  return {
+  const cluster = {
     url: proxy.url, origin: proxy.origin, servers, proxy,
     async totals() {
       const all = await Promise.all(servers.filter((s) => !s.killed).map(debugStats));
@@ -38,11 +42,14 @@ async function startCluster({ instances = 3, args = [] } = {}) {
       return { rotated: sum("refresh_rotated"), grace: sum("refresh_grace"), reuse: sum("refresh_reuse") };
     },
     async stop() {
+      if (!clusters.delete(cluster)) return;
       await Promise.all(servers.filter((s) => !s.killed).map((s) => s.stop()));
       await proxy.close();
       rmSync(shared, { recursive: true, force: true });
     },
   };
+  clusters.add(cluster);
+  return cluster;
 }
 
 describe("three instances on one PostgreSQL behind one URL", () => {

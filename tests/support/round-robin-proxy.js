@@ -8,7 +8,10 @@ import http from "node:http";
 export async function startRoundRobinProxy(upstreams = []) {
   let next = 0;
   const hits = [];
-  const agent = new http.Agent({ keepAlive: true });
+  // A fresh connection per request: a killed instance then refuses it and the request moves on.
+  // (Pooled keep-alive sockets to a killed instance would reset instead, and a request that may
+  // have been sent cannot be moved: the 5 s keep-alive of the server made them live that long.)
+  const agent = new http.Agent({ keepAlive: false });
   const forward = (req, body, res, tries) => {
     const i = next++ % upstreams.length;
     const target = new URL(req.url, upstreams[i]);
