@@ -256,7 +256,7 @@ void encode_tab(Call& c) {
 }
 
 void receive_tab(Call& c) {
-  c.answer.members(to_json(receive_tab_message(*c.session, member_of(c.args, "message"), clock_of(c.args))));
+  write_members(c.answer, receive_tab_message(*c.session, member_of(c.args, "message"), clock_of(c.args)));
 }
 
 void refresh_gate_op(Call& c) {

@@ -256,36 +256,36 @@ RefreshGate refresh_gate(const Session& session, unsigned since, long long mono_
   return session.freshness(mono_ms) == Freshness::fresh ? RefreshGate::skip : RefreshGate::proceed;
 }
 
-Json to_json(const TabAction& a) {
+void write_members(JsonWriter& out, const TabAction& a) {
   static const char* const kinds[] = {"ignore", "adopt", "logout", "lock", "peer", "serve", "refresh_failed"};
-  Json out = object({{"action", kinds[a.kind]}, {"type", a.type}});
+  out.string("action", kinds[a.kind]);
+  out.string("type", a.type);
   switch (a.kind) {
     case TabAction::ignore:
-      out["ignored"] = to_string(a.why);
-      out["detail"] = a.detail;
+      out.string("ignored", to_string(a.why));
+      out.string("detail", a.detail);
       break;
     case TabAction::adopt:
-      out["user"] = a.user;
-      out["wasAuthenticated"] = a.was_authenticated;
-      out["holder"] = a.type == "handoff";  // this tab now holds the refresh token
+      out.value("user", a.user);
+      out.boolean("wasAuthenticated", a.was_authenticated);
+      out.boolean("holder", a.type == "handoff");  // this tab now holds the refresh token
       break;
     case TabAction::refresh_failed:
-      out["code"] = a.op;
+      out.string("code", a.op);
       break;
     case TabAction::peer:
     case TabAction::serve:
       break;
     case TabAction::logout:
-      out["wasAuthenticated"] = a.was_authenticated;
+      out.boolean("wasAuthenticated", a.was_authenticated);
       break;
     case TabAction::lock:
-      out["from"] = a.from;
-      out["op"] = a.op;
-      out["at"] = a.at;
-      out["ttl"] = a.ttl_ms;
+      out.string("from", a.from);
+      out.string("op", a.op);
+      out.number("at", a.at);
+      out.number("ttl", a.ttl_ms);
       break;
   }
-  return out;
 }
 
 }  // namespace authwasm
