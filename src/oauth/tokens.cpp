@@ -7,8 +7,8 @@
 namespace authwasm {
 namespace {
 
-Error bad_response(std::string message) { return make_error(ErrorCode::invalid_response, std::move(message)); }
-Error bad_id_token(std::string message) { return make_error(ErrorCode::invalid_id_token, std::move(message)); }
+Error bad_response(const char* message) { return make_error(ErrorCode::invalid_response, message); }
+Error bad_id_token(const char* message) { return make_error(ErrorCode::invalid_id_token, message); }
 
 bool iequals_ascii(const std::string& a, const char* b) {
   std::size_t i = 0;
@@ -114,7 +114,7 @@ Result<TokenSet> parse_token_response(const ClientConfig& config, const HttpResp
   }
   if (!is_json_content_type(response.content_type)) return bad_response("token response is not application/json");
   auto parsed = parse_json_object(response.body);
-  if (!parsed) return bad_response("token response: " + parsed.error().message);
+  if (!parsed) return make_error(ErrorCode::invalid_response, "token response: " + parsed.error().message);
   const Json& body = parsed.value();
 
   TokenSet tokens;
@@ -148,7 +148,7 @@ Result<TokenSet> parse_token_response(const ClientConfig& config, const HttpResp
     auto id_token = get_string(body, "id_token");
     if (!id_token) return bad_response("id_token must be a string");
     auto jwt = decode_jwt(*id_token);
-    if (!jwt) return bad_id_token(jwt.error().message);
+    if (!jwt) return make_error(ErrorCode::invalid_id_token, jwt.error().message);
     auto claims = validate_id_token_claims(config, jwt.value().header, jwt.value().claims, expect, clock.wall_ms);
     if (!claims) return claims.error();
     tokens.id_token = *id_token;
