@@ -111,8 +111,8 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
     if (!tokens->scope.empty()) token["scope"] = tokens->scope;
     if (type == "handoff") {
       // To the tab heard from last (a live one, most likely), unless the caller names one.
-      auto to = get_string(extra, "to");
-      if (!to && !tabs.peers.empty()) to = tabs.peers.back().first;
+      const std::string* to = find_string(extra, "to");
+      if (!to && !tabs.peers.empty()) to = &tabs.peers.back().first;
       if (!to || to->size() != kSenderChars) return make_error(ErrorCode::not_authenticated, "no other tab to hand off to");
       if (!session.holds_refresh_token()) return make_error(ErrorCode::not_authenticated, "no refresh token to hand off");
       // A refresh in flight would answer with a successor this tab could no longer pass on.
@@ -125,7 +125,7 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
     message["token"] = std::move(token);
     tabs.last_token_wall = clock.wall_ms;
   } else if (type == "refresh_failed") {
-    auto code = get_string(extra, "code");
+    const std::string* code = find_string(extra, "code");
     if (!code || !is_transient_code(*code)) return make_error(ErrorCode::invalid_argument, "refresh_failed needs a transient code");
     message["code"] = *code;
   } else if (is_holder_type(type)) {
@@ -133,7 +133,7 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
   } else if (is_end_type(type)) {
     tabs.ended_wall = clock.wall_ms;
   } else if (type == "lock") {
-    auto op = get_string(extra, "op");
+    const std::string* op = find_string(extra, "op");
     auto ttl = get_int(extra, "ttl");
     if (!op || !is_lock_op(*op)) return make_error(ErrorCode::invalid_argument, "lock op must be claim|held|released");
     if (!ttl || *ttl <= 0 || *ttl > kMaxLockTtlMs) return make_error(ErrorCode::invalid_argument, "lock ttl must be 1..60000 ms");
@@ -159,12 +159,12 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
   auto version = get_int(m, "v");
   if (!version || !m["v"].is_number_integer()) return ignored(tabs, TabIgnore::malformed, "no integer v");
   if (*version != kTabMessageVersion) return ignored(tabs, TabIgnore::version, "version " + std::to_string(*version));
-  auto type = get_string(m, "type");
+  const std::string* type = find_string(m, "type");
   if (!type) return ignored(tabs, TabIgnore::malformed, "no type");
   if (!is_token_type(*type) && !is_end_type(*type) && !is_holder_type(*type) && *type != "lock") {
     return ignored(tabs, TabIgnore::unknown_type, "unknown type");  // never echoed: it could be anything
   }
-  auto from = get_string(m, "from");
+  const std::string* from = find_string(m, "from");
   auto seq = get_int(m, "seq");
   auto at = get_int(m, "at");
   if (!from || from->size() != kSenderChars || !base64url_decode(*from) || !seq || *seq <= 0 ||
@@ -185,7 +185,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
   action.from = *from;
   action.at = *at;
   action.was_authenticated = session.authenticated();
-  const bool handoff_to_me = *type == "handoff" && self && get_string(m, "to") == self.value();
+  const bool handoff_to_me = *type == "handoff" && self && string_equals(m, "to", self.value());
   heard_from(tabs, *from, *at, *type == "bye");
   if (*type == "hello" || *type == "bye" || (*type == "handoff" && !handoff_to_me)) {
     action.kind = TabAction::peer;  // presence only (a hand-off to another tab: it is theirs)
@@ -194,12 +194,12 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     if (!session.holds_refresh_token()) action.kind = TabAction::peer;
     else action.kind = TabAction::serve;
   } else if (*type == "refresh_failed") {
-    auto code = get_string(m, "code");
+    const std::string* code = find_string(m, "code");
     if (!code || !is_transient_code(*code)) return ignored(tabs, TabIgnore::malformed, "bad refresh_failed code", *type);
     action.kind = TabAction::refresh_failed;
     action.op = *code;
   } else if (*type == "lock") {
-    auto op = get_string(m, "op");
+    const std::string* op = find_string(m, "op");
     auto ttl = get_int(m, "ttl");
     if (!op || !is_lock_op(*op) || !ttl || *ttl <= 0 || *ttl > kMaxLockTtlMs) {
       return ignored(tabs, TabIgnore::malformed, "bad lock op/ttl", *type);
@@ -231,7 +231,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     if (handoff_to_me) {
       if (session.config().refresh != RefreshMode::memory) return ignored(tabs, TabIgnore::rejected, "hand-off in cookie mode", *type);
       if (session.holds_refresh_token()) return ignored(tabs, TabIgnore::rejected, "this tab holds a refresh token", *type);
-      auto refresh_token = get_string(m["token"], "refresh_token");
+      const std::string* refresh_token = find_string(m["token"], "refresh_token");
       if (!refresh_token || refresh_token->empty()) return ignored(tabs, TabIgnore::malformed, "hand-off without a refresh token", *type);
     }
     IdTokenExpectations expect;  // a refresh keeps the user (OIDC Core §12.2); a login may change it
@@ -240,7 +240,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     auto user = session.accept_token_response(shared_token_response(m["token"], left_s, handoff_to_me), expect, clock);
     if (!user) return ignored(tabs, TabIgnore::rejected, user.error().message, *type);
     session.set_token_lifetime(get_int(m["token"], "lifetime").value_or(0));
-    if (handoff_to_me) session.set_login_nonce(get_string(m, "nonce").value_or(""));
+    if (handoff_to_me) session.set_login_nonce(string_or_empty(m, "nonce"));
     tabs.last_token_wall = std::max(tabs.last_token_wall, *at);
     action.kind = TabAction::adopt;
     action.user = std::move(user).value();
