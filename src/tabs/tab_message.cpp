@@ -97,16 +97,16 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
   TabState& tabs = session.tab_state();
   auto sender = own_sender(tabs);
   if (!sender) return sender.error();
-  Json message = {{"v", kTabMessageVersion}, {"type", type}, {"from", sender.value()},
-                  {"seq", tabs.next_seq}, {"at", clock.wall_ms}};
+  Json message = object({{"v", kTabMessageVersion}, {"type", type}, {"from", sender.value()},
+                         {"seq", tabs.next_seq}, {"at", clock.wall_ms}});
   if (is_token_type(type) || type == "handoff") {
     const TokenSet* tokens = session.token_set();
     const long long left_ms = tokens ? tokens->expires_at_mono_ms - clock.mono_ms : 0;
     if (left_ms <= 0) return make_error(ErrorCode::not_authenticated, "no live tokens to share");
     // The refresh token only in a hand-off: in cookie mode there is none, in memory mode it
     // stays in the one tab that holds it.
-    Json token = {{"access_token", tokens->access_token}, {"token_type", session.config().dpop ? "DPoP" : "Bearer"},
-                  {"expires_in", static_cast<double>(left_ms) / 1000.0}, {"lifetime", tokens->lifetime_ms}};
+    Json token = object({{"access_token", tokens->access_token}, {"token_type", session.config().dpop ? "DPoP" : "Bearer"},
+                         {"expires_in", static_cast<double>(left_ms) / 1000.0}, {"lifetime", tokens->lifetime_ms}});
     if (!tokens->id_token.empty()) token["id_token"] = tokens->id_token;
     if (!tokens->scope.empty()) token["scope"] = tokens->scope;
     if (type == "handoff") {
