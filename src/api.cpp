@@ -136,7 +136,7 @@ void begin_login(Call& c) {
   auto start = begin_authorization(s.config(), options);
   if (!start) return c.fail(start.error());
   c.answer.string("url", start.value().url);
-  c.answer.string("transaction", dump_json(start.value().transaction.to_json()));
+  c.answer.string("transaction", start.value().transaction.to_json_text());
 }
 
 void parse_redirect(Call& c) {

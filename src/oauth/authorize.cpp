@@ -38,9 +38,17 @@ std::string printable_ascii(const std::string& text) {
 
 }  // namespace
 
-Json Transaction::to_json() const {
-  return object({{"v", 1}, {"state", state}, {"nonce", nonce}, {"verifier", verifier}, {"issuer", issuer},
-          {"clientId", client_id}, {"redirectUri", redirect_uri}, {"returnTo", return_to}});
+std::string Transaction::to_json_text() const {
+  JsonWriter out;
+  out.number("v", 1);
+  out.string("state", state);
+  out.string("nonce", nonce);
+  out.string("verifier", verifier);
+  out.string("issuer", issuer);
+  out.string("clientId", client_id);
+  out.string("redirectUri", redirect_uri);
+  out.string("returnTo", return_to);
+  return std::move(out).close();
 }
 
 Result<Transaction> Transaction::from_json(std::string_view text) {
