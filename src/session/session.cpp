@@ -115,7 +115,10 @@ ApiAction Session::classify_api_response(int attempt, bool nonce_retried, unsign
 HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
   HttpRequest request = post(config_, config_.endpoints.login, "include");
   request.headers.emplace_back("Content-Type", "application/json");
-  request.body = dump_json(object({{"username", username}, {"password", password}}));
+  JsonWriter body;
+  body.string("username", username);
+  body.string("password", password);
+  request.body = std::move(body).close();
   return request;
 }
 
