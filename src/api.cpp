@@ -136,7 +136,7 @@ void begin_login(Call& c) {
   auto start = begin_authorization(s.config(), options);
   if (!start) return c.fail(start.error());
   c.answer.string("url", start.value().url);
-  c.answer.string("transaction", dump_json(start.value().transaction.to_json()));
+  c.answer.string("transaction", start.value().transaction.to_json_text());
 }
 
 void parse_redirect(Call& c) {
@@ -256,7 +256,7 @@ void encode_tab(Call& c) {
 }
 
 void receive_tab(Call& c) {
-  c.answer.members(to_json(receive_tab_message(*c.session, member_of(c.args, "message"), clock_of(c.args))));
+  write_members(c.answer, receive_tab_message(*c.session, member_of(c.args, "message"), clock_of(c.args)));
 }
 
 void refresh_gate_op(Call& c) {

@@ -19,10 +19,10 @@ Json to_json(const HttpRequest& request) {
 HttpResponse http_response_from_json(const Json& object) {
   HttpResponse response;
   response.status = static_cast<int>(get_int(object, "status").value_or(0));
-  response.content_type = get_string(object, "contentType").value_or("");
-  response.www_authenticate = get_string(object, "wwwAuthenticate").value_or("");
-  response.body = get_string(object, "body").value_or("");
-  response.dpop_nonce = get_string(object, "dpopNonce").value_or("");
+  response.content_type = string_or_empty(object, "contentType");
+  response.www_authenticate = string_or_empty(object, "wwwAuthenticate");
+  response.body = string_or_empty(object, "body");
+  response.dpop_nonce = string_or_empty(object, "dpopNonce");
   auto truncated = object.find("truncated");
   response.truncated = truncated != object.end() && truncated->is_boolean() && truncated->get<bool>();
   return response;

@@ -538,6 +538,11 @@ const std::string& string_or_empty(const Json& object, const char* name) {
   return text ? *text : empty;
 }
 
+bool string_equals(const Json& object, const char* name, std::string_view expected) {
+  const std::string* text = find_string(object, name);
+  return text && *text == expected;
+}
+
 std::optional<std::string> get_string(const Json& object, const char* name) {
   const std::string* text = find_string(object, name);
   if (!text) return std::nullopt;

@@ -60,6 +60,8 @@ std::optional<std::string> get_string(const Json& object, const char* name);
 const std::string* find_string(const Json& object, const char* name);
 // The member's string, or "" when it is missing or not a string.
 const std::string& string_or_empty(const Json& object, const char* name);
+// Whether the member is a string equal to `expected` (false when it is missing or not a string).
+bool string_equals(const Json& object, const char* name, std::string_view expected);
 std::optional<double> get_number(const Json& object, const char* name);
 // Integral JSON numbers only (NumericDate, RFC 7519 §2, may be non-integral: it is truncated).
 std::optional<long long> get_int(const Json& object, const char* name);

@@ -2,6 +2,8 @@
 
 namespace authwasm {
 
+Error make_error(ErrorCode code, const char* message) { return Error{code, message}; }
+
 const char* to_string(ErrorCode code) {
   switch (code) {
     case ErrorCode::invalid_argument: return "invalid_argument";

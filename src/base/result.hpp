@@ -82,5 +82,8 @@ class Result {
 inline Error make_error(ErrorCode code, std::string message) {
   return Error{code, std::move(message)};
 }
+// For a literal message: out of line, so a call site passes a pointer instead of expanding
+// std::string's constructor.
+Error make_error(ErrorCode code, const char* message);
 
 }  // namespace authwasm

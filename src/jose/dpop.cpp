@@ -11,7 +11,7 @@
 namespace authwasm {
 namespace {
 
-bool is_coordinate(const std::optional<std::string>& text) {
+bool is_coordinate(const std::string* text) {
   if (!text) return false;
   auto bytes = base64url_decode(*text);
   return bytes && bytes.value().size() == 32;
@@ -85,11 +85,11 @@ std::string remove_dot_segments(std::string_view path) {
 Result<EcPublicJwk> EcPublicJwk::from_json(const Json& jwk) {
   if (!jwk.is_object()) return make_error(ErrorCode::invalid_argument, "the DPoP key must be a JWK object");
   if (jwk.contains("d")) return make_error(ErrorCode::invalid_argument, "the DPoP JWK must be public (it has \"d\")");
-  if (get_string(jwk, "kty") != "EC" || get_string(jwk, "crv") != "P-256") {
+  if (!string_equals(jwk, "kty", "EC") || !string_equals(jwk, "crv", "P-256")) {
     return make_error(ErrorCode::invalid_argument, "the DPoP key must be an EC P-256 JWK");
   }
-  auto x = get_string(jwk, "x");
-  auto y = get_string(jwk, "y");
+  const std::string* x = find_string(jwk, "x");
+  const std::string* y = find_string(jwk, "y");
   if (!is_coordinate(x) || !is_coordinate(y)) return make_error(ErrorCode::invalid_argument, "the DPoP JWK's x and y must be 32 bytes");
   return EcPublicJwk{*x, *y};
 }

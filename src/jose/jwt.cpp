@@ -5,6 +5,7 @@
 namespace authwasm {
 namespace {
 
+Error jwt_error(const char* message) { return make_error(ErrorCode::invalid_jwt, message); }
 Error jwt_error(std::string message) { return make_error(ErrorCode::invalid_jwt, std::move(message)); }
 
 Result<Json> decode_segment(std::string_view segment, const char* what) {
@@ -27,7 +28,7 @@ Result<DecodedJwt> decode_jwt(std::string_view token) {
   }
   auto header = decode_segment(token.substr(0, first), "header");
   if (!header) return header.error();
-  if (!get_string(header.value(), "alg")) return jwt_error("JWT header has no string \"alg\"");
+  if (!find_string(header.value(), "alg")) return jwt_error("JWT header has no string \"alg\"");
   if (header.value().contains("crit")) {
     return jwt_error("JWT header \"crit\" is not supported (RFC 7515 §4.1.11)");
   }

@@ -38,9 +38,17 @@ std::string printable_ascii(const std::string& text) {
 
 }  // namespace
 
-Json Transaction::to_json() const {
-  return object({{"v", 1}, {"state", state}, {"nonce", nonce}, {"verifier", verifier}, {"issuer", issuer},
-          {"clientId", client_id}, {"redirectUri", redirect_uri}, {"returnTo", return_to}});
+std::string Transaction::to_json_text() const {
+  JsonWriter out;
+  out.number("v", 1);
+  out.string("state", state);
+  out.string("nonce", nonce);
+  out.string("verifier", verifier);
+  out.string("issuer", issuer);
+  out.string("clientId", client_id);
+  out.string("redirectUri", redirect_uri);
+  out.string("returnTo", return_to);
+  return std::move(out).close();
 }
 
 Result<Transaction> Transaction::from_json(std::string_view text) {
@@ -48,12 +56,12 @@ Result<Transaction> Transaction::from_json(std::string_view text) {
   if (!parsed) return make_error(ErrorCode::state_mismatch, "the stored login transaction is unreadable");
   const Json& j = parsed.value();
   Transaction t;
-  auto state = get_string(j, "state");
-  auto nonce = get_string(j, "nonce");
-  auto verifier = get_string(j, "verifier");
-  auto issuer = get_string(j, "issuer");
-  auto client_id = get_string(j, "clientId");
-  auto redirect_uri = get_string(j, "redirectUri");
+  const std::string* state = find_string(j, "state");
+  const std::string* nonce = find_string(j, "nonce");
+  const std::string* verifier = find_string(j, "verifier");
+  const std::string* issuer = find_string(j, "issuer");
+  const std::string* client_id = find_string(j, "clientId");
+  const std::string* redirect_uri = find_string(j, "redirectUri");
   if (get_int(j, "v") != 1 || !state || !nonce || !verifier || !issuer || !client_id || !redirect_uri) {
     return make_error(ErrorCode::state_mismatch, "the stored login transaction is incomplete");
   }

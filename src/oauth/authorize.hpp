@@ -26,7 +26,7 @@ struct Transaction {
   std::string client_id;
   std::string redirect_uri;
   std::string return_to;
-  Json to_json() const;
+  std::string to_json_text() const;  // what from_json reads back
   static Result<Transaction> from_json(std::string_view text);
 };
 

@@ -7,6 +7,7 @@
 namespace authwasm {
 namespace {
 
+Error config_error(const char* message) { return make_error(ErrorCode::configuration, message); }
 Error config_error(std::string message) { return make_error(ErrorCode::configuration, std::move(message)); }
 
 }  // namespace
@@ -22,17 +23,17 @@ Result<ClientConfig> parse_client_config(const Json& options) {
   if (!options.is_object()) return config_error("options must be an object");
   ClientConfig config;
 
-  auto issuer = get_string(options, "issuer");
+  const std::string* issuer = find_string(options, "issuer");
   if (!issuer || !is_acceptable_endpoint(*issuer) || issuer->find_first_of("?#") != std::string::npos) {
     return config_error("issuer must be an https URL (http only on loopback) without query or fragment");
   }
   config.issuer = *issuer;
 
-  auto client_id = get_string(options, "clientId");
+  const std::string* client_id = find_string(options, "clientId");
   if (!client_id || client_id->empty()) return config_error("clientId is required");
   config.client_id = *client_id;
 
-  if (auto redirect_uri = get_string(options, "redirectUri")) {
+  if (const std::string* redirect_uri = find_string(options, "redirectUri")) {
     if (!url_origin(*redirect_uri) || redirect_uri->find('#') != std::string::npos) {
       return config_error("redirectUri must be an absolute http(s) URL without a fragment (RFC 6749 §3.1.2)");
     }
@@ -97,7 +98,7 @@ Result<ClientConfig> parse_client_config(const Json& options) {
   for (const auto& slot : slots) {
     std::string value = slot.fallback;
     if (given.contains(slot.name)) {
-      auto text = get_string(given, slot.name);
+      const std::string* text = find_string(given, slot.name);
       if (!text) return config_error(std::string("endpoints.") + slot.name + " must be a string");
       value = *text;
     }

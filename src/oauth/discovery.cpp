@@ -50,7 +50,7 @@ HttpRequest discovery_request(std::string_view issuer) {
 
 Result<Json> apply_discovery(const Json& options, const HttpResponse& response) {
   if (!options.is_object()) return make_error(ErrorCode::configuration, "options must be an object");
-  auto issuer = get_string(options, "issuer");
+  const std::string* issuer = find_string(options, "issuer");
   if (!issuer) return make_error(ErrorCode::configuration, "issuer is required");
   if (response.status >= 500) return make_error(ErrorCode::server_error, "discovery: HTTP " + std::to_string(response.status));
   if (response.status != 200) return bad_metadata("HTTP " + std::to_string(response.status));
@@ -62,7 +62,7 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
 
   // Discovery §4.3 / RFC 8414 §3.3: the issuer MUST be identical to the one used to fetch it,
   // or the metadata MUST NOT be used (an impersonation defence).
-  auto claimed = get_string(metadata, "issuer");
+  const std::string* claimed = find_string(metadata, "issuer");
   if (!claimed) return bad_metadata("metadata has no string issuer");
   if (*claimed != *issuer) {
     return make_error(ErrorCode::configuration, "discovery: metadata issuer \"" + *claimed +
@@ -89,7 +89,7 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
   for (const Mapping& m : kMappings) {
     std::string url;
     if (metadata.contains(m.metadata)) {
-      auto text = get_string(metadata, m.metadata);
+      const std::string* text = find_string(metadata, m.metadata);
       if (!text || !is_acceptable_endpoint(*text) || text->find('#') != std::string::npos) {
         return bad_metadata(std::string(m.metadata) + " must be an https URL (http only on loopback)");
       }
@@ -119,8 +119,8 @@ Result<Json> accept_userinfo(const Session& session, const HttpResponse& respons
   if (!is_json_content_type(response.content_type)) return make_error(ErrorCode::invalid_response, "userinfo: not application/json");
   auto claims = parse_json_object(response.body);
   if (!claims) return make_error(ErrorCode::invalid_response, "userinfo: " + claims.error().message);
-  auto sub = get_string(claims.value(), "sub");
-  auto expected = get_string(session.user(), "sub");
+  const std::string* sub = find_string(claims.value(), "sub");
+  const std::string* expected = find_string(session.user(), "sub");
   if (!expected) return make_error(ErrorCode::not_authenticated, "userinfo: no logged-in user");
   if (!sub || *sub != *expected) {
     return make_error(ErrorCode::invalid_response, "userinfo: sub does not match the ID token's sub (OIDC Core §5.3.2)");

@@ -7,8 +7,8 @@
 namespace authwasm {
 namespace {
 
-Error bad_response(std::string message) { return make_error(ErrorCode::invalid_response, std::move(message)); }
-Error bad_id_token(std::string message) { return make_error(ErrorCode::invalid_id_token, std::move(message)); }
+Error bad_response(const char* message) { return make_error(ErrorCode::invalid_response, message); }
+Error bad_id_token(const char* message) { return make_error(ErrorCode::invalid_id_token, message); }
 
 bool iequals_ascii(const std::string& a, const char* b) {
   std::size_t i = 0;
@@ -41,8 +41,8 @@ bool audience_contains(const Json& aud, const std::string& client_id) {
 Error token_error_from_response(const HttpResponse& response) {
   std::string error, description;
   if (auto body = parse_json_object(response.body)) {
-    error = get_string(body.value(), "error").value_or("");
-    description = get_string(body.value(), "error_description").value_or("");
+    error = string_or_empty(body.value(), "error");
+    description = string_or_empty(body.value(), "error_description");
   }
   std::string message = "HTTP " + std::to_string(response.status);
   if (!error.empty()) message += " " + error;
@@ -68,16 +68,16 @@ Error token_error_from_response(const HttpResponse& response) {
 Result<Json> validate_id_token_claims(const ClientConfig& config, const Json& header, const Json& claims,
                                       const IdTokenExpectations& expect, long long wall_ms) {
   // OIDC Core §3.1.3.7 steps 2-10 and 11 (nonce); JWT numeric dates are seconds.
-  const auto alg = get_string(header, "alg").value_or("");
+  const std::string& alg = string_or_empty(header, "alg");
   if (alg.empty() || iequals_ascii(alg, "none")) return bad_id_token("ID token alg \"none\" is refused");
-  if (get_string(claims, "iss") != config.issuer) return bad_id_token("ID token iss is not the issuer");
-  auto sub = get_string(claims, "sub");
+  if (!string_equals(claims, "iss", config.issuer)) return bad_id_token("ID token iss is not the issuer");
+  const std::string* sub = find_string(claims, "sub");
   if (!sub || sub->empty()) return bad_id_token("ID token has no sub");
   if (!claims.contains("aud") || !audience_contains(claims["aud"], config.client_id)) {
     return bad_id_token("ID token aud does not contain this client_id");
   }
-  auto azp = get_string(claims, "azp");
-  if (claims.contains("azp") && azp != config.client_id) return bad_id_token("ID token azp is not this client_id");
+  const std::string* azp = find_string(claims, "azp");
+  if (claims.contains("azp") && !string_equals(claims, "azp", config.client_id)) return bad_id_token("ID token azp is not this client_id");
   if (claims["aud"].is_array() && claims["aud"].size() > 1 && !azp) {
     return bad_id_token("ID token with several audiences needs azp");
   }
@@ -87,19 +87,20 @@ Result<Json> validate_id_token_claims(const ClientConfig& config, const Json& he
   if (!iat) return bad_id_token("ID token has no numeric iat");
   if (*exp * 1000 + config.leeway_ms <= wall_ms) return bad_id_token("ID token has expired");
   if (*iat * 1000 - config.leeway_ms > wall_ms) return bad_id_token("ID token iat is in the future");
-  if (!expect.nonce.empty() && get_string(claims, "nonce") != expect.nonce) {
+  if (!expect.nonce.empty() && !string_equals(claims, "nonce", expect.nonce)) {
     return bad_id_token("ID token nonce does not match the login request");
   }
   if (expect.previous && expect.previous->is_object()) {  // §12.2: the same user, issuer and client
     const Json& prev = *expect.previous;
-    if (get_string(claims, "sub") != get_string(prev, "sub")) return bad_id_token("refreshed ID token has another sub");
-    if (get_string(claims, "iss") != get_string(prev, "iss")) return bad_id_token("refreshed ID token has another iss");
+    // claims' sub and iss are strings here (checked above)
+    if (!string_equals(prev, "sub", *sub)) return bad_id_token("refreshed ID token has another sub");
+    if (!string_equals(prev, "iss", config.issuer)) return bad_id_token("refreshed ID token has another iss");
     // aud is a string or an array of strings (RFC 7519 §4.1.3): equal values have equal text.
     if (!prev.contains("aud") || dump_json(claims["aud"]) != dump_json(prev["aud"])) {
       return bad_id_token("refreshed ID token has another aud");
     }
     if (!expect.original_nonce.empty() && claims.contains("nonce") &&
-        get_string(claims, "nonce") != expect.original_nonce) {
+        !string_equals(claims, "nonce", expect.original_nonce)) {
       return bad_id_token("refreshed ID token has another nonce");
     }
   }
@@ -114,14 +115,14 @@ Result<TokenSet> parse_token_response(const ClientConfig& config, const HttpResp
   }
   if (!is_json_content_type(response.content_type)) return bad_response("token response is not application/json");
   auto parsed = parse_json_object(response.body);
-  if (!parsed) return bad_response("token response: " + parsed.error().message);
+  if (!parsed) return make_error(ErrorCode::invalid_response, "token response: " + parsed.error().message);
   const Json& body = parsed.value();
 
   TokenSet tokens;
-  auto access_token = get_string(body, "access_token");
+  const std::string* access_token = find_string(body, "access_token");
   if (!access_token || !is_b64token(*access_token)) return bad_response("token response has no usable access_token");
   tokens.access_token = *access_token;
-  auto token_type = get_string(body, "token_type");  // RFC 6749 §7.1: case-insensitive
+  const std::string* token_type = find_string(body, "token_type");  // RFC 6749 §7.1: case-insensitive
   // RFC 9449 §5: a DPoP client accepts only DPoP tokens; a Bearer answer is a downgrade.
   if (!token_type || !iequals_ascii(*token_type, config.dpop ? "dpop" : "bearer")) {
     return bad_response(config.dpop ? "token_type is not DPoP (DPoP was asked: no silent downgrade to Bearer)"
@@ -134,21 +135,21 @@ Result<TokenSet> parse_token_response(const ClientConfig& config, const HttpResp
   tokens.lifetime_ms = static_cast<long long>(*expires_in * 1000);
   tokens.expires_at_mono_ms = clock.mono_ms + tokens.lifetime_ms;
   if (body.contains("scope")) {
-    auto scope = get_string(body, "scope");
+    const std::string* scope = find_string(body, "scope");
     if (!scope) return bad_response("scope must be a string");
     tokens.scope = *scope;
   }
   if (body.contains("refresh_token")) {
-    auto refresh_token = get_string(body, "refresh_token");
+    const std::string* refresh_token = find_string(body, "refresh_token");
     if (!refresh_token || refresh_token->empty()) return bad_response("refresh_token must be a string");
     // Cookie mode never keeps a refresh token in JS-reachable memory, even if one is sent.
     if (config.refresh == RefreshMode::memory) tokens.refresh_token = *refresh_token;
   }
   if (body.contains("id_token")) {
-    auto id_token = get_string(body, "id_token");
+    const std::string* id_token = find_string(body, "id_token");
     if (!id_token) return bad_response("id_token must be a string");
     auto jwt = decode_jwt(*id_token);
-    if (!jwt) return bad_id_token(jwt.error().message);
+    if (!jwt) return make_error(ErrorCode::invalid_id_token, jwt.error().message);
     auto claims = validate_id_token_claims(config, jwt.value().header, jwt.value().claims, expect, clock.wall_ms);
     if (!claims) return claims.error();
     tokens.id_token = *id_token;

@@ -25,7 +25,7 @@ HttpRequest post(const ClientConfig& config, const std::string& url, const char*
 // is a JWT (the reference server's first-party login).
 Json user_from(const TokenSet& tokens) {
   if (tokens.id_claims.is_object()) return tokens.id_claims;
-  if (auto jwt = decode_jwt(tokens.access_token); jwt && get_string(jwt.value().claims, "sub")) {
+  if (auto jwt = decode_jwt(tokens.access_token); jwt && find_string(jwt.value().claims, "sub")) {
     return jwt.value().claims;
   }
   return Json::object();
@@ -115,7 +115,10 @@ ApiAction Session::classify_api_response(int attempt, bool nonce_retried, unsign
 HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
   HttpRequest request = post(config_, config_.endpoints.login, "include");
   request.headers.emplace_back("Content-Type", "application/json");
-  request.body = dump_json(object({{"username", username}, {"password", password}}));
+  JsonWriter body;
+  body.string("username", username);
+  body.string("password", password);
+  request.body = std::move(body).close();
   return request;
 }
 
@@ -188,7 +191,7 @@ Result<std::string> Session::dpop_proof_input(const std::string& htm, const std:
 bool Session::wants_dpop_nonce(const HttpResponse& response) {
   if (response.status != 400 || response.dpop_nonce.empty()) return false;
   auto body = parse_json_object(response.body);
-  return body && get_string(body.value(), "error") == "use_dpop_nonce";
+  return body && string_equals(body.value(), "error", "use_dpop_nonce");
 }
 
 void Session::forget_refresh_token() {

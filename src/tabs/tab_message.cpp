@@ -52,13 +52,19 @@ Result<std::string> own_sender(TabState& tabs) {
   return tabs.sender;
 }
 
-TabAction ignored(TabState& tabs, TabIgnore why, std::string detail, std::string type = "") {
+const std::string kNoType;
+
+TabAction ignored(TabState& tabs, TabIgnore why, std::string detail, const std::string& type = kNoType) {
   ++tabs.ignored[static_cast<int>(why)];
   TabAction action;
   action.why = why;
   action.detail = std::move(detail);
-  action.type = std::move(type);
+  action.type = type;
   return action;
+}
+// A literal reason: its std::string is built here, once, not at each of ~20 call sites.
+TabAction ignored(TabState& tabs, TabIgnore why, const char* detail, const std::string& type = kNoType) {
+  return ignored(tabs, why, std::string(detail), type);
 }
 
 // The token answer another tab got, as the token endpoint would have sent it, with expires_in
@@ -91,22 +97,22 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
   TabState& tabs = session.tab_state();
   auto sender = own_sender(tabs);
   if (!sender) return sender.error();
-  Json message = {{"v", kTabMessageVersion}, {"type", type}, {"from", sender.value()},
-                  {"seq", tabs.next_seq}, {"at", clock.wall_ms}};
+  Json message = object({{"v", kTabMessageVersion}, {"type", type}, {"from", sender.value()},
+                         {"seq", tabs.next_seq}, {"at", clock.wall_ms}});
   if (is_token_type(type) || type == "handoff") {
     const TokenSet* tokens = session.token_set();
     const long long left_ms = tokens ? tokens->expires_at_mono_ms - clock.mono_ms : 0;
     if (left_ms <= 0) return make_error(ErrorCode::not_authenticated, "no live tokens to share");
     // The refresh token only in a hand-off: in cookie mode there is none, in memory mode it
     // stays in the one tab that holds it.
-    Json token = {{"access_token", tokens->access_token}, {"token_type", session.config().dpop ? "DPoP" : "Bearer"},
-                  {"expires_in", static_cast<double>(left_ms) / 1000.0}, {"lifetime", tokens->lifetime_ms}};
+    Json token = object({{"access_token", tokens->access_token}, {"token_type", session.config().dpop ? "DPoP" : "Bearer"},
+                         {"expires_in", static_cast<double>(left_ms) / 1000.0}, {"lifetime", tokens->lifetime_ms}});
     if (!tokens->id_token.empty()) token["id_token"] = tokens->id_token;
     if (!tokens->scope.empty()) token["scope"] = tokens->scope;
     if (type == "handoff") {
       // To the tab heard from last (a live one, most likely), unless the caller names one.
-      auto to = get_string(extra, "to");
-      if (!to && !tabs.peers.empty()) to = tabs.peers.back().first;
+      const std::string* to = find_string(extra, "to");
+      if (!to && !tabs.peers.empty()) to = &tabs.peers.back().first;
       if (!to || to->size() != kSenderChars) return make_error(ErrorCode::not_authenticated, "no other tab to hand off to");
       if (!session.holds_refresh_token()) return make_error(ErrorCode::not_authenticated, "no refresh token to hand off");
       // A refresh in flight would answer with a successor this tab could no longer pass on.
@@ -119,7 +125,7 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
     message["token"] = std::move(token);
     tabs.last_token_wall = clock.wall_ms;
   } else if (type == "refresh_failed") {
-    auto code = get_string(extra, "code");
+    const std::string* code = find_string(extra, "code");
     if (!code || !is_transient_code(*code)) return make_error(ErrorCode::invalid_argument, "refresh_failed needs a transient code");
     message["code"] = *code;
   } else if (is_holder_type(type)) {
@@ -127,7 +133,7 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
   } else if (is_end_type(type)) {
     tabs.ended_wall = clock.wall_ms;
   } else if (type == "lock") {
-    auto op = get_string(extra, "op");
+    const std::string* op = find_string(extra, "op");
     auto ttl = get_int(extra, "ttl");
     if (!op || !is_lock_op(*op)) return make_error(ErrorCode::invalid_argument, "lock op must be claim|held|released");
     if (!ttl || *ttl <= 0 || *ttl > kMaxLockTtlMs) return make_error(ErrorCode::invalid_argument, "lock ttl must be 1..60000 ms");
@@ -153,12 +159,12 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
   auto version = get_int(m, "v");
   if (!version || !m["v"].is_number_integer()) return ignored(tabs, TabIgnore::malformed, "no integer v");
   if (*version != kTabMessageVersion) return ignored(tabs, TabIgnore::version, "version " + std::to_string(*version));
-  auto type = get_string(m, "type");
+  const std::string* type = find_string(m, "type");
   if (!type) return ignored(tabs, TabIgnore::malformed, "no type");
   if (!is_token_type(*type) && !is_end_type(*type) && !is_holder_type(*type) && *type != "lock") {
     return ignored(tabs, TabIgnore::unknown_type, "unknown type");  // never echoed: it could be anything
   }
-  auto from = get_string(m, "from");
+  const std::string* from = find_string(m, "from");
   auto seq = get_int(m, "seq");
   auto at = get_int(m, "at");
   if (!from || from->size() != kSenderChars || !base64url_decode(*from) || !seq || *seq <= 0 ||
@@ -179,7 +185,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
   action.from = *from;
   action.at = *at;
   action.was_authenticated = session.authenticated();
-  const bool handoff_to_me = *type == "handoff" && self && get_string(m, "to") == self.value();
+  const bool handoff_to_me = *type == "handoff" && self && string_equals(m, "to", self.value());
   heard_from(tabs, *from, *at, *type == "bye");
   if (*type == "hello" || *type == "bye" || (*type == "handoff" && !handoff_to_me)) {
     action.kind = TabAction::peer;  // presence only (a hand-off to another tab: it is theirs)
@@ -188,12 +194,12 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     if (!session.holds_refresh_token()) action.kind = TabAction::peer;
     else action.kind = TabAction::serve;
   } else if (*type == "refresh_failed") {
-    auto code = get_string(m, "code");
+    const std::string* code = find_string(m, "code");
     if (!code || !is_transient_code(*code)) return ignored(tabs, TabIgnore::malformed, "bad refresh_failed code", *type);
     action.kind = TabAction::refresh_failed;
     action.op = *code;
   } else if (*type == "lock") {
-    auto op = get_string(m, "op");
+    const std::string* op = find_string(m, "op");
     auto ttl = get_int(m, "ttl");
     if (!op || !is_lock_op(*op) || !ttl || *ttl <= 0 || *ttl > kMaxLockTtlMs) {
       return ignored(tabs, TabIgnore::malformed, "bad lock op/ttl", *type);
@@ -225,7 +231,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     if (handoff_to_me) {
       if (session.config().refresh != RefreshMode::memory) return ignored(tabs, TabIgnore::rejected, "hand-off in cookie mode", *type);
       if (session.holds_refresh_token()) return ignored(tabs, TabIgnore::rejected, "this tab holds a refresh token", *type);
-      auto refresh_token = get_string(m["token"], "refresh_token");
+      const std::string* refresh_token = find_string(m["token"], "refresh_token");
       if (!refresh_token || refresh_token->empty()) return ignored(tabs, TabIgnore::malformed, "hand-off without a refresh token", *type);
     }
     IdTokenExpectations expect;  // a refresh keeps the user (OIDC Core §12.2); a login may change it
@@ -234,7 +240,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     auto user = session.accept_token_response(shared_token_response(m["token"], left_s, handoff_to_me), expect, clock);
     if (!user) return ignored(tabs, TabIgnore::rejected, user.error().message, *type);
     session.set_token_lifetime(get_int(m["token"], "lifetime").value_or(0));
-    if (handoff_to_me) session.set_login_nonce(get_string(m, "nonce").value_or(""));
+    if (handoff_to_me) session.set_login_nonce(string_or_empty(m, "nonce"));
     tabs.last_token_wall = std::max(tabs.last_token_wall, *at);
     action.kind = TabAction::adopt;
     action.user = std::move(user).value();
@@ -256,36 +262,36 @@ RefreshGate refresh_gate(const Session& session, unsigned since, long long mono_
   return session.freshness(mono_ms) == Freshness::fresh ? RefreshGate::skip : RefreshGate::proceed;
 }
 
-Json to_json(const TabAction& a) {
+void write_members(JsonWriter& out, const TabAction& a) {
   static const char* const kinds[] = {"ignore", "adopt", "logout", "lock", "peer", "serve", "refresh_failed"};
-  Json out = object({{"action", kinds[a.kind]}, {"type", a.type}});
+  out.string("action", kinds[a.kind]);
+  out.string("type", a.type);
   switch (a.kind) {
     case TabAction::ignore:
-      out["ignored"] = to_string(a.why);
-      out["detail"] = a.detail;
+      out.string("ignored", to_string(a.why));
+      out.string("detail", a.detail);
       break;
     case TabAction::adopt:
-      out["user"] = a.user;
-      out["wasAuthenticated"] = a.was_authenticated;
-      out["holder"] = a.type == "handoff";  // this tab now holds the refresh token
+      out.value("user", a.user);
+      out.boolean("wasAuthenticated", a.was_authenticated);
+      out.boolean("holder", a.type == "handoff");  // this tab now holds the refresh token
       break;
     case TabAction::refresh_failed:
-      out["code"] = a.op;
+      out.string("code", a.op);
       break;
     case TabAction::peer:
     case TabAction::serve:
       break;
     case TabAction::logout:
-      out["wasAuthenticated"] = a.was_authenticated;
+      out.boolean("wasAuthenticated", a.was_authenticated);
       break;
     case TabAction::lock:
-      out["from"] = a.from;
-      out["op"] = a.op;
-      out["at"] = a.at;
-      out["ttl"] = a.ttl_ms;
+      out.string("from", a.from);
+      out.string("op", a.op);
+      out.number("at", a.at);
+      out.number("ttl", a.ttl_ms);
       break;
   }
-  return out;
 }
 
 }  // namespace authwasm

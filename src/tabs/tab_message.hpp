@@ -75,7 +75,8 @@ TabAction receive_tab_message(Session& session, const Json& message, const Clock
 enum class RefreshGate { proceed, skip, ended };
 RefreshGate refresh_gate(const Session& session, unsigned since, long long mono_ms);
 
-Json to_json(const TabAction& action);
+// The action as members of a JSON object (RFC 8259 §4), written straight into `out`.
+void write_members(JsonWriter& out, const TabAction& action);
 const char* to_string(TabIgnore why);
 
 }  // namespace authwasm

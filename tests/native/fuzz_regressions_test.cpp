@@ -47,7 +47,7 @@ TEST(FuzzRegressions, ApiAnswersNonUtf8CallbackErrorsAsJson) {
   ASSERT_EQ(created["ok"], true);
   Json args = {{"handle", created["handle"]},
                {"url", "https://app.example/cb?error=access_denied&error_description=%FF&state=xyz"},
-               {"transaction", pending().to_json().dump()}};
+               {"transaction", pending().to_json_text()}};
   auto reply = parse_json(call("parseCallback", args.dump()));
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply.value()["ok"], false);
