@@ -89,19 +89,34 @@ async function checkLoaded(tab) {
 
 // A page load while the server is down (the restart fault) fails as it would for a user, who
 // tries again: up to 10 times, a second apart (counted in pageLoadRetries).
-async function openTab() {
+/** A page load as a user retries it while a fault has the server down: up to 10 times, 1 s apart. */
+async function retryLoad(load) {
   for (let attempt = 1; ; attempt++) {
     try {
-      const tab = await stack.openTab(QUERY);
-      tab.id = nextId++;
-      await checkLoaded(tab);
-      return tab;
+      return await load();
     } catch (error) {
       if (attempt >= 10) throw error;
       record.pageLoadRetries = (record.pageLoadRetries ?? 0) + 1;
       await sleep(1000);
     }
   }
+}
+
+async function openTab() {
+  return retryLoad(async () => {
+    const tab = await stack.openTab(QUERY);
+    tab.id = nextId++;
+    await checkLoaded(tab);
+    return tab;
+  });
+}
+
+async function reloadTab(tab) {
+  await retryLoad(async () => {
+    await tab.page.reload();
+    await tab.page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+    await checkLoaded(tab);
+  });
 }
 
 // ------------------------------------------------------------------ the run
@@ -150,9 +165,7 @@ async function actionLoop() {
       await harvest(tab);
       heaps.delete(tab.id);
       try {
-        await tab.page.reload();
-        await tab.page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
-        await checkLoaded(tab);
+        await reloadTab(tab);
       } catch (error) {
         record.pageErrors.push(`reload of tab ${tab.id}: ${error.message}`);
       }
@@ -170,8 +183,12 @@ await Promise.all([faultLoop(), actionLoop()]);
 stack.proxy.clear();
 await Promise.all(pending);
 
-// Healthy again: every tab must work without a login.
+// Healthy again: every tab must work without a login. A tab whose reload never loaded while
+// the faults ran (counted in pageErrors) is reloaded now, as its user would.
 await sleep(2000);
+for (const tab of stack.live()) {
+  if (!(await tab.page.evaluate(() => typeof window.apiCall === "function").catch(() => false))) await reloadTab(tab);
+}
 const final = await Promise.all(stack.live().map((t) => t.page.evaluate(() => window.apiCall({ restoreFirst: true }))));
 for (const tab of stack.live()) {
   await harvest(tab);
