@@ -2,10 +2,12 @@
 //  1. PKCE pairs per second from JS: authwasm's createPkcePair() vs oauth4webapi's WebCrypto
 //     path (generateRandomCodeVerifier + calculatePKCECodeChallenge) vs node:crypto;
 //  2. module init (compile + instantiate + glue) in Node and in headless Chromium;
-//  3. auth.fetch overhead against a raw fetch on loopback (a tiny node:http API), in Node and
-//     in headless Chromium (page, package and API on one origin; default client options),
-//     wall time and CPU time of the calling process; and authwasm's own work per call, with
-//     an injected fetch that answers at once (no network noise to subtract);
+//  3. auth.fetch overhead against a raw fetch on loopback (a tiny node:http API in a process
+//     of its own), in Node and in headless Chromium (page, package and API on one origin;
+//     default client options), wall time and CPU time of the calling process, with a control
+//     (the raw fetch after one await) that shows how much one more event-loop turn alone moves
+//     a loopback call; and authwasm's own work per call, with an injected fetch that answers
+//     at once (no network noise to subtract);
 //  4. refresh requests counted at the reference server for 1, 10 and 50 concurrent
 //     auth.fetch calls with an expired token: expired locally (monotonic clock moved past
 //     expires_in) and expired by the server (POST /demo/expire-token → 401 invalid_token);
@@ -14,19 +16,23 @@
 //     refresh requests, calls slowed by a SYN retransmission (issue 13).
 // A section that cannot run prints "not measured: <reason>" and the others go on.
 //
-// Figures (3 and 5), 2026-12-06, three runs on the 2-core build machine while two other
-// engineers' builds ran (load average 6-10), Node 20.20.2, Chromium 156.0.8078.129:
-//  3. auth.fetch over a raw fetch on loopback, median block: Node +32, +50, +55 µs (4.0-5.9 %
-//     of ~800-1000 µs), Chromium -120, +218, +842 µs (-1.5 to 9.4 % of ~8-9 ms); blocks of
-//     the same kind range 2-10x, so these are noise-bound. authwasm's own work per call
-//     (instant fetch): Node 3.6-10.7 µs, Chromium 2.0-13.3 µs wall (3-15 µs CPU), i.e. under
-//     0.5 % of a loopback call in both.
+// Figures (3 and 5), 2026-12-06, Node 20.20.2, Chromium 156.0.8078.129, 2-core build machine:
+//  3. Quiet machine (load 0.8-0.9), API in its own process, 4 runs of 30 alternating blocks of
+//     200 calls: auth.fetch over a raw fetch +6.6, +26.6, +13.3, -7.3 µs (median block; raw
+//     ~160-195 µs), while the raw fetch after one await was +3.5, +31.3, +19.6, -3.3 µs over
+//     the raw fetch: the loopback difference is the extra event-loop turn, not authwasm's
+//     work. A CPU profile of 5,000 auth.fetch calls puts 81 samples (~3 % of the client's
+//     CPU, the wasm and js/ together) in authwasm. Its own work per call (instant fetch):
+//     Node 3.2-10.7 µs, Chromium 2.0-13.3 µs wall (3-15 µs CPU), under 0.5 % of a loopback
+//     call in both. The API shared the client's process before: on a loaded machine (load
+//     6-10) Node then showed +32 to +55 µs, Chromium -120 to +842 µs, noise-bound.
 //  5. median of 3 bursts, reference server vs plain Node server: 10 calls 42-184 ms vs
 //     19-40 ms, 50 calls 138-338 ms vs 66-146 ms; 1 refresh and no call >= 900 ms in every
 //     burst. Part of the gap: the reference server announces Keep-Alive timeout=1, which Node's
 //     fetch will not reuse, so each of a burst's requests opens a connection there.
 // Usage: node bench/client.mjs [--seconds 2] [--init-runs 20] [--fetch-calls 2000]
 //          [--burst-runs 3] [--only 3,5]
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -238,15 +244,23 @@ function benchApi(req, res) {
   return true;
 }
 
-// The two ways of calling the API — a raw fetch (`fetchImpl`) with the Bearer header written
-// by hand, and auth.fetch — both reading the body; answers runBlock(kind, n): µs/call over n
-// calls of one kind. Self-contained: the Chromium measurement runs its source in the page.
+// The ways of calling the API — a raw fetch (`fetchImpl`) with the Bearer header written by
+// hand; the same after one await (the control: auth.fetch awaits its token before it calls
+// fetch, and on loopback one more turn of the event loop before a fetch moves its wall and
+// CPU time by tens of µs either way, with no work of authwasm's in it); and auth.fetch — each
+// reading the body; answers runBlock(kind, n): µs/call over n calls of one kind.
+// Self-contained: the Chromium measurement runs its source in the page.
 function callBlocks(auth, url, token, fetchImpl = fetch) {
+  const raw = async () => {
+    const res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`raw fetch ${res.status}`);
+    await res.arrayBuffer();
+  };
   const calls = {
-    raw: async () => {
-      const res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}` } });
-      if (res.status !== 200) throw new Error(`raw fetch ${res.status}`);
-      await res.arrayBuffer();
+    raw,
+    deferred: async () => {
+      await null;
+      await raw();
     },
     wrapped: async () => {
       const res = await auth.fetch(url);
@@ -265,12 +279,13 @@ function callBlocks(auth, url, token, fetchImpl = fetch) {
 // neighbours) hits both alike. Per block: wall µs/call, and CPU µs/call of the process that
 // runs the calls (`cpuMicros`: cumulative CPU µs), which a loaded machine inflates less; CPU
 // is averaged over all blocks, as Chromium counts it in 10 ms ticks.
+const KINDS = ["raw", "deferred", "wrapped"];
 async function alternate(runBlock, cpuMicros, calls = FETCH_CALLS, block = 100) {
-  for (let i = 0; i < 3; ++i) for (const kind of ["raw", "wrapped"]) await runBlock(kind, block);
-  const wall = { raw: [], wrapped: [] };
-  const cpu = { raw: [], wrapped: [] };
+  for (let i = 0; i < 3; ++i) for (const kind of KINDS) await runBlock(kind, block);
+  const wall = { raw: [], deferred: [], wrapped: [] };
+  const cpu = { raw: [], deferred: [], wrapped: [] };
   for (let done = 0; done < calls; done += block) {
-    for (const kind of ["raw", "wrapped"]) {
+    for (const kind of KINDS) {
       const c0 = await cpuMicros();
       wall[kind].push(await runBlock(kind, block));
       cpu[kind].push(((await cpuMicros()) - c0) / block);
@@ -295,32 +310,44 @@ const INSTANT_CALLS = () => FETCH_CALLS * 10;
 // also given as a share of a real loopback call.
 function overheadRows(where, { wall, cpu, calls }, over) {
   const spread = (xs) => `blocks ${fmt(Math.min(...xs), 1)}–${fmt(Math.max(...xs), 1)}`;
-  for (const [kind, label] of [["raw", "raw fetch (Bearer header by hand)"], ["wrapped", "auth.fetch"]]) {
-    row(`${where}: ${label}, ${calls} calls`,
+  const labels = { raw: "raw fetch (Bearer header by hand)", deferred: "raw fetch after one await", wrapped: "auth.fetch" };
+  for (const kind of KINDS) {
+    row(`${where}: ${labels[kind]}, ${calls} calls`,
         `${fmt(median(wall[kind]), 1)} µs/call (${spread(wall[kind])}); CPU ${fmt(mean(cpu[kind]), 1)} µs/call`);
   }
-  const [r, w] = [median(wall.raw), median(wall.wrapped)];
-  const [cr, cw] = [mean(cpu.raw), mean(cpu.wrapped)];
-  const [share, cpuShare] = over ? [median(over.wall.raw), mean(over.cpu.raw)] : [r, cr];
-  row(`${where}: overhead of auth.fetch (wall: median block; CPU: all blocks)`,
-      `${fmt(w - r, 1)} µs/call (${fmt(((w - r) / share) * 100, 1)} %); CPU ${fmt(cw - cr, 1)} µs/call (${fmt(((cw - cr) / cpuShare) * 100, 1)} %)` +
-      (over ? " of a loopback raw fetch" : ""));
+  const [share, cpuShare] = over ? [median(over.wall.raw), mean(over.cpu.raw)] : [median(wall.raw), mean(cpu.raw)];
+  for (const base of ["raw", "deferred"]) {
+    const [r, w] = [median(wall[base]), median(wall.wrapped)];
+    const [cr, cw] = [mean(cpu[base]), mean(cpu.wrapped)];
+    row(`${where}: auth.fetch over ${labels[base].replace(" (Bearer header by hand)", "")}`,
+        `${fmt(w - r, 1)} µs/call (${fmt(((w - r) / share) * 100, 1)} %); CPU ${fmt(cw - cr, 1)} µs/call (${fmt(((cw - cr) / cpuShare) * 100, 1)} %)` +
+        (over ? " of a loopback raw fetch" : ""));
+  }
+}
+
+// The API runs in a process of its own, as a real API does: this process's CPU time is then
+// the client's alone, and the API's event loop does not share turns with the calls'.
+async function startApiProcess() {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve-api"], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolvePort, reject) => {
+    child.stdout.once("data", (d) => resolvePort(Number(String(d).trim())));
+    child.once("exit", (code) => reject(new Error(`API process exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, close: () => child.kill() };
 }
 
 async function fetchOverheadNode() {
   if (!existsSync(WASM)) return notMeasured("auth.fetch overhead", "dist/authwasm.wasm missing");
   const { createAuthClient } = await import("authwasm");
-  const server = await listen((req, res) => {
-    if (!benchApi(req, res)) res.writeHead(404).end();
-  });
+  const api = await startApiProcess();
   try {
-    const issuer = `http://127.0.0.1:${server.address().port}`;
+    const issuer = api.url;
     const auth = await createAuthClient({ issuer, clientId: "bench", fetch: globalThis.fetch, channel: null, locks: null,
                                           navigate: () => {} });
     await auth.loginWithPassword("bench", "bench");
     const runBlock = callBlocks(auth, `${issuer}/api`, TOKEN);
     const cpuMicros = () => {
-      const { user, system } = process.cpuUsage(); // this process: client and API server alike
+      const { user, system } = process.cpuUsage(); // the client's process (the API has its own)
       return user + system;
     };
     const network = await alternate(runBlock, cpuMicros);
@@ -332,8 +359,7 @@ async function fetchOverheadNode() {
     overheadRows("Node, instant fetch", await alternate(callBlocks(alone, `${issuer}/api`, TOKEN, instant), cpuMicros,
                                                         INSTANT_CALLS(), 1000), network);
   } finally {
-    server.closeAllConnections?.();
-    await new Promise((r) => server.close(r));
+    api.close();
   }
 }
 
@@ -491,15 +517,23 @@ async function burstSideBySide() {
   }
 }
 
-console.log(`authwasm client figures — Node ${process.version}, ${new Date().toISOString()}`);
-await section("1. PKCE pairs per second from JS (64-character verifier + S256 challenge)", pkce);
-await section("2. Module init (compile + instantiate)", async () => {
-  await initNode();
-  await initChromium();
-});
-await section("3. auth.fetch overhead against a raw fetch (loopback node:http, keep-alive)", async () => {
-  await fetchOverheadNode();
-  await fetchOverheadChromium();
-});
-await section("4. Refresh requests for concurrent auth.fetch with an expired token (goal: 1)", refreshCounts);
-await section("5. 401 burst (token expired at the server): reference server vs a plain Node cookie server", burstSideBySide);
+if (process.argv.includes("--serve-api")) {
+  // The child of startApiProcess(): the bench API alone, its port on stdout.
+  const server = await listen((req, res) => {
+    if (!benchApi(req, res)) res.writeHead(404).end();
+  });
+  console.log(server.address().port);
+} else {
+  console.log(`authwasm client figures — Node ${process.version}, ${new Date().toISOString()}`);
+  await section("1. PKCE pairs per second from JS (64-character verifier + S256 challenge)", pkce);
+  await section("2. Module init (compile + instantiate)", async () => {
+    await initNode();
+    await initChromium();
+  });
+  await section("3. auth.fetch overhead against a raw fetch (loopback node:http, keep-alive)", async () => {
+    await fetchOverheadNode();
+    await fetchOverheadChromium();
+  });
+  await section("4. Refresh requests for concurrent auth.fetch with an expired token (goal: 1)", refreshCounts);
+  await section("5. 401 burst (token expired at the server): reference server vs a plain Node cookie server", burstSideBySide);
+}
