@@ -5,20 +5,13 @@
 // The "solo" rows are the baseline: the same tabs with channel: null, locks: null (each tab
 // refreshes on its own; the server's grace window is what keeps them logged in).
 //   node bench/tabs.mjs [cycles]   (default 4 cycles per tab count)
-import { copyFile, mkdtemp, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { launchChromium } from "../tests/support/chromium.js";
+import { assembleSite } from "../tests/support/site.js";
 import { startTabServer, stats } from "../tests/tabs/support.js";
 
-const repo = fileURLToPath(new URL("..", import.meta.url));
 const cycles = Number(process.argv[2] ?? 4);
 
-const site = await mkdtemp(join(tmpdir(), "authwasm-bench-tabs-"));
-await copyFile(join(repo, "tests/tabs/page/index.html"), join(site, "index.html"));
-await symlink(join(repo, "js"), join(site, "js"));
-await symlink(join(repo, "dist"), join(site, "dist"));
+const { dir: site, remove: removeSite } = await assembleSite("tests/tabs/page/index.html");
 
 const rows = [];
 for (const [mode, count] of [["shared", 1], ["shared", 2], ["shared", 8], ["solo", 2], ["solo", 8]]) {
@@ -56,7 +49,7 @@ for (const [mode, count] of [["shared", 1], ["shared", 2], ["shared", 8], ["solo
     await server.stop();
   }
 }
-await rm(site, { recursive: true, force: true });
+await removeSite();
 
 console.log("mode    tabs  cycles  refresh requests per expiry        mean   failed calls  grace re-issues  reuse");
 for (const r of rows) {

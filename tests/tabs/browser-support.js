@@ -1,21 +1,10 @@
 // Helpers for the cross-tab suites in real browsers (tests/support/browser.js: Chromium or
 // Firefox): a site the reference server serves itself (the test page with the package's js/
 // and dist/, one origin with /auth and /api), tabs on it, and what a tab reports.
-import { copyFile, mkdtemp, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const repo = fileURLToPath(new URL("../..", import.meta.url));
+import { assembleSite as assembleSiteOf } from "../support/site.js";
 
 /** A static root with tests/tabs/page and symlinks to js/ and dist/; returns { dir, remove }. */
-export async function assembleSite() {
-  const dir = await mkdtemp(join(tmpdir(), "authwasm-tabs-site-"));
-  await copyFile(join(repo, "tests/tabs/page/index.html"), join(dir, "index.html"));
-  await symlink(join(repo, "js"), join(dir, "js"));
-  await symlink(join(repo, "dist"), join(dir, "dist"));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
+export const assembleSite = () => assembleSiteOf("tests/tabs/page/index.html");
 
 /** A new tab of `browser` on the test page, once its client has restored. */
 export async function openTab(browser, server, query = "") {
