@@ -343,13 +343,18 @@ PgConnection* PostgresStore::acquire() {
   lock.unlock();
   std::string error;
   PGconn* c = connect(url_, error);  // a new connection, or again after the server restarted
+  lock.lock();
+  // An outage is said once when it starts and once when it ends, not at every attempt (each
+  // request and key reload tries, so a down database would otherwise fill the log).
   if (!c) {
-    std::fprintf(stderr, "authwasm-server: %s\n", error.c_str());
-    lock.lock();
+    if (!unreachable_) std::fprintf(stderr, "authwasm-server: %s\n", error.c_str());
+    unreachable_ = true;
     --open_connections_;
     available_.notify_one();
     return nullptr;
   }
+  if (unreachable_) std::fprintf(stderr, "authwasm-server: PostgreSQL reachable again\n");
+  unreachable_ = false;
   return new PgConnection(c);
 }
 

@@ -73,6 +73,7 @@ class PostgresStore final : public Store, public SharedState {
   std::string url_;
   int pool_size_ = 1;
   int open_connections_ = 0;
+  bool unreachable_ = false;  // the last connection attempt failed (said once per outage)
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<PgConnection*> idle_;

@@ -23,7 +23,7 @@ function asPostgres(command, args) {
 }
 
 /**
- * Starts a cluster; resolves to { url, dir, socketDir, port, psql(sql), stop() }. `url` is a
+ * Starts a cluster; resolves to { url, dir, socketDir, port, psql(sql), halt(), resume(), stop() }. `url` is a
  * libpq connection URI (postgresql://postgres@/postgres?host=DIR&port=PORT).
  */
 export async function startPostgres({ port = 20000 + Math.floor(Math.random() * 20000) } = {}) {
@@ -35,8 +35,9 @@ export async function startPostgres({ port = 20000 + Math.floor(Math.random() * 
   }
   const data = join(dir, "data");
   await asPostgres(`${BIN}/initdb`, ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
-  await asPostgres(`${BIN}/pg_ctl`, ["-D", data, "-l", join(dir, "log"), "-w", "-o",
+  const start = () => asPostgres(`${BIN}/pg_ctl`, ["-D", data, "-l", join(dir, "log"), "-w", "-o",
     `-c listen_addresses='' -k ${dir} -p ${port} -c fsync=off`, "start"]);
+  await start();
   let stopped = false;
   const cluster = {
     dir,
@@ -49,6 +50,10 @@ export async function startPostgres({ port = 20000 + Math.floor(Math.random() * 
         "-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql]);
       return stdout.trim();
     },
+    /** An outage: the server shuts down (fast: open connections are cut), its data kept. */
+    halt: () => asPostgres(`${BIN}/pg_ctl`, ["-D", data, "-m", "fast", "-w", "stop"]),
+    /** The end of the outage: the same cluster, socket and port again. */
+    resume: start,
     async stop() {
       if (stopped) return;
       stopped = true;
