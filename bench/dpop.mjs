@@ -1,7 +1,7 @@
 // DPoP figures (issue 12), printed side by side and never asserted:
 //  1. the cost of one DPoP proof in Node, no network (a stub fetch answers at once):
 //     - WebCrypto ECDSA P-256 sign alone (the floor every implementation pays);
-//     - authwasm: auth.fetch with dpop: true against dpop: false — the difference is the proof
+//     - authwasm: auth.fetch with DPoP (authwasm/dpop) against without — the difference is the proof
 //       (the core builds the signing input, WebCrypto signs, the core assembles the JWS);
 //     - oauth4webapi 3.8.8: protectedResourceRequest with a DPoP handle against without one;
 //  2. a DPoP auth.fetch against a Bearer one, against the reference server (`--dpop allowed`,
@@ -65,6 +65,7 @@ const ok = (label) => async (response) => {
 // ---------------------------------------------------------------- 1. proof cost, no network
 async function proofCost() {
   const { createAuthClient } = await import("../js/index.js");
+  const { dpop: dpopSupport } = await import("../js/dpop.js");
   const oauth = await import("oauth4webapi");
   const subtle = globalThis.crypto.subtle;
   const issuer = "http://127.0.0.1:9";  // never contacted: every fetch below is a stub
@@ -79,7 +80,7 @@ async function proofCost() {
     return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
   };
   const client = async (dpop) => {
-    const auth = await createAuthClient({ issuer, clientId: "bench", dpop, fetch: stub(dpop ? "DPoP" : "Bearer"),
+    const auth = await createAuthClient({ issuer, clientId: "bench", dpop: dpop && dpopSupport, fetch: stub(dpop ? "DPoP" : "Bearer"),
                                           channel: null, locks: null, navigate: () => {} });
     await auth.loginWithPassword("bench", "bench");
     return auth;
@@ -115,11 +116,12 @@ async function proofCost() {
 // ---------------------------------------------------------------- 2. against the server
 async function loopback() {
   const { createAuthClient } = await import("../js/index.js");
+  const { dpop: dpopSupport } = await import("../js/dpop.js");
   const server = await startServer({ args: ["--demo", "--dpop", "allowed", "--access-ttl", "3600", "--login-burst", "1000"] });
   try {
     const client = async (dpop) => {
       const jar = browserFetch({ origin: server.origin });
-      const auth = await createAuthClient({ issuer: server.url, clientId: "authwasm-demo", dpop, fetch: jar.fetch,
+      const auth = await createAuthClient({ issuer: server.url, clientId: "authwasm-demo", dpop: dpop && dpopSupport, fetch: jar.fetch,
                                             channel: null, locks: null });
       await auth.loginWithPassword("demo", "demo-password");
       return auth;

@@ -8,7 +8,6 @@ import { AuthError, requireType } from "./errors.js";
 import { Tabs } from "./tabs.js";
 import { describeResponse, send } from "./http.js";
 import { abortable, checkSignal } from "./abort.js";
-import { DpopKeys } from "./dpop.js";
 import { ApiCall } from "./api-call.js";
 import { checkVerifier, discover, verifyTokenResponse } from "./oidc.js";
 
@@ -37,10 +36,20 @@ function defaults(options) {
   };
 }
 
-// The JSON-able options the core validates (functions and objects stay in JS).
+// The JSON-able options the core validates (functions and objects stay in JS; `dpop`, checked
+// by checkDpop, is a flag there).
 function coreOptions(options) {
-  const { fetch, now, monotonicNow, storage, channel, locks, navigate, verifier, dpopKeyStore, ...plain } = options;
-  return plain;
+  const { fetch, now, monotonicNow, storage, channel, locks, navigate, verifier, dpop, dpopKeyStore, ...plain } = options;
+  return dpop ? { ...plain, dpop: true } : plain;
+}
+
+// `dpop`: the object "authwasm/dpop" exports (js/dpop.js), whose build of the core has the
+// DPoP operations; absent or false for none.
+function checkDpop(dpop) {
+  if (dpop == null || dpop === false) return null;
+  if (typeof dpop.init === "function" && typeof dpop.keys === "function") return dpop;
+  throw new AuthError("configuration",
+    'dpop must be the object "authwasm/dpop" exports (import { dpop } from "authwasm/dpop"; pass { dpop }), or absent');
 }
 
 export async function createAuthClient(options) {
@@ -50,7 +59,8 @@ export async function createAuthClient(options) {
     if (typeof io[name] !== "function") throw new AuthError("configuration", `${name} must be a function`);
   }
   const verifier = checkVerifier(options.verifier);
-  const module = await init();
+  const dpop = checkDpop(options.dpop);
+  const module = await (dpop ? dpop.init() : init());
   // OIDC Discovery (default in memory mode): the provider's metadata, checked in C++.
   const plain = await discover(module, coreOptions(options), io.fetch);
   const { handle } = callCore(module, "create", { options: plain });
@@ -80,8 +90,8 @@ class Client {
     this.#options = options;
     this.#io = io;
     this.#maxBytes = options.maxResponseBytes ?? 65536;
-    if (options.dpop === true) {
-      this.#dpop = new DpopKeys({
+    if (options.dpop) {
+      this.#dpop = options.dpop.keys({
         id: `${options.issuer}|${options.clientId}`,
         store: options.dpopKeyStore,
         locks: options.locks === undefined ? (globalThis.navigator?.locks ?? null) : options.locks,

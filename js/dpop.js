@@ -1,12 +1,23 @@
-// DPoP keys (RFC 9449): one non-extractable WebCrypto ECDSA P-256 key pair per (issuer,
-// clientId), shared by every tab of the profile through IndexedDB (a CryptoKeyPair is
-// structured-cloneable; its private half can sign but never be exported). The core builds
-// each proof (src/jose/dpop.cpp); this file only signs the signing input it returns.
+// "authwasm/dpop": DPoP (RFC 9449) for createAuthClient, opt-in by import, as the verifier is:
+//
+//   import { dpop } from "authwasm/dpop";
+//   const auth = await createAuthClient({ ..., dpop });
+//
+// The core's DPoP operations are in a build of their own (dist/authwasm-dpop.wasm: the whole
+// core with them; CMakeLists.txt "core module"), so apps that never import this file never
+// download them (2.6 KB gzip of wasm, and this file).
+//
+// DPoP keys: one non-extractable WebCrypto ECDSA P-256 key pair per (issuer, clientId), shared
+// by every tab of the profile through IndexedDB (a CryptoKeyPair is structured-cloneable; its
+// private half can sign but never be exported). The core builds each proof
+// (src/jose/dpop.cpp); this file only signs the signing input it returns.
 //
 // The key is created under a cross-tab lock, so tabs starting together never make two.
 // Logout deletes it; the next login makes a new one. Where IndexedDB is missing or refuses
 // (Node, some private modes) the key lives in this tab's memory only (README "DPoP").
+import createAuthwasmModule from "../dist/authwasm.js"; // the DPoP build's glue too (CMakeLists.txt)
 import { AuthError } from "./errors.js";
+import { createWasmLoader } from "./wasm-loader.js";
 
 const DB_NAME = "authwasm";
 const STORE = "dpop-keys";
@@ -57,7 +68,20 @@ function checkStore(store) {
   return store;
 }
 
-export class DpopKeys {
+/** What createAuthClient's `dpop` option takes (js/client.js checks the shape). */
+export const dpop = Object.freeze({
+  /** The DPoP build's memoised init() (init()'s options, for unusual hosting). */
+  init: createWasmLoader({
+    factory: createAuthwasmModule,
+    // A literal, so that bundlers emit the wasm and rewrite this line (js/wasm-loader.js).
+    defaultWasmUrl: () => new URL("../dist/authwasm-dpop.wasm", import.meta.url),
+    label: "authwasm/dpop",
+  }),
+  /** @param {{ id: string, store?: object, locks?: object|null }} options */
+  keys: (options) => new DpopKeys(options),
+});
+
+class DpopKeys {
   #id;
   #store;
   #fallback = null; // the memory store, once the given one refused

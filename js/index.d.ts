@@ -157,9 +157,11 @@ export interface AuthClientOptions {
   /**
    * DPoP (RFC 9449): tokens bound to a non-extractable WebCrypto P-256 key that every tab of
    * the profile shares (IndexedDB). Token requests and `auth.fetch` carry a proof; the
-   * `Authorization` scheme is `DPoP`; a `Bearer` answer is refused. Default false.
+   * `Authorization` scheme is `DPoP`; a `Bearer` answer is refused. Opt-in by import, so apps
+   * without it never download it: `import { dpop } from "authwasm/dpop"`, then pass `{ dpop }`.
+   * Anything else (`true` included) is a `configuration` error. Default: none.
    */
-  dpop?: boolean;
+  dpop?: DpopSupport | false | null;
   /**
    * Where the DPoP key pair is kept. Default: IndexedDB in browsers, this tab's memory where
    * IndexedDB is missing or refuses (then every tab has its own key; README "DPoP").
@@ -193,6 +195,13 @@ export interface AuthClientOptions {
 }
 
 /** A store for the DPoP CryptoKeyPair (structured-cloneable; its private key is not extractable). */
+/** The object "authwasm/dpop" exports (js/dpop.d.ts); opaque to apps. */
+export interface DpopSupport {
+  /** The DPoP build's memoised init(), as {@link init}: only for unusual hosting. */
+  init(options?: InitOptions): Promise<AuthwasmModule>;
+  readonly keys: unknown;
+}
+
 export interface DpopKeyStore {
   get(id: string): Promise<CryptoKeyPair | undefined>;
   set(id: string, keyPair: CryptoKeyPair): Promise<void>;

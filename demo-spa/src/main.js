@@ -1,6 +1,7 @@
 // The authwasm demo: one page that signs in (PKCE redirect or password), calls protected APIs
 // with auth.fetch, and shows what the library does — silent refresh, retry, cross-tab sync.
 import { createAuthClient } from "authwasm";
+import { dpop } from "authwasm/dpop";
 import { formatDuration, h } from "./dom.js";
 import { callbackPath, dpopEnabled, dpopSwitch, withDpopQuery } from "./dpop.js";
 import { createEventLog, errorHint, explainEvents, logoutNotice } from "./log.js";
@@ -461,7 +462,7 @@ async function start() {
       scope: "openid profile",
       refresh: "cookie",
       leewaySeconds: LEEWAY_SECONDS,
-      dpop: dpopEnabled(),
+      dpop: dpopEnabled() && dpop, // opt-in by import: its own build of the core
       fetch: tracer.fetch,
     });
   } catch (error) {

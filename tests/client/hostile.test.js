@@ -75,7 +75,10 @@ describe("configuration", () => {
     // Each of these aborted the wasm module (nlohmann's value() on a mistyped flag) before.
     "skipIssuerCheck not a boolean": { issuer: ISSUER, clientId: CLIENT, skipIssuerCheck: "yes" },
     "requireIssInCallback not a boolean": { issuer: ISSUER, clientId: CLIENT, requireIssInCallback: 1 },
-    "dpop not a boolean": { issuer: ISSUER, clientId: CLIENT, dpop: "true" },
+    "dpop a string": { issuer: ISSUER, clientId: CLIENT, dpop: "true" },
+    // DPoP is opt-in by import (authwasm/dpop): a flag, or an object of another shape, is refused.
+    "dpop: true instead of authwasm/dpop's object": { issuer: ISSUER, clientId: CLIENT, dpop: true },
+    "dpop an object of another shape": { issuer: ISSUER, clientId: CLIENT, dpop: { init: () => {} } },
     "refresh not a string": { issuer: ISSUER, clientId: CLIENT, refresh: 5 },
     "scope not a string": { issuer: ISSUER, clientId: CLIENT, scope: ["openid"] },
   };

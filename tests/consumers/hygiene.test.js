@@ -18,15 +18,15 @@ test("attw --pack . --profile esm-only (the .wasm entries excluded): no problems
   // Exits 1 on a problem the profile counts; the JSON also lists those it ignores (CommonJS
   // consumers and node10 resolution, which an ESM-only package does not serve).
   const { stdout } = await run(bin("attw"), ["--pack", ".", "--profile", "esm-only", "--format", "json",
-    "--exclude-entrypoints", "authwasm.wasm", "authwasm-verify.wasm"], { cwd: repo, maxBuffer: 64 << 20 });
+    "--exclude-entrypoints", "authwasm.wasm", "authwasm-dpop.wasm", "authwasm-verify.wasm"], { cwd: repo, maxBuffer: 64 << 20 });
   const { analysis } = JSON.parse(stdout);
   const ignoredByProfile = new Set(["node10", "node16-cjs"]);
   assert.deepEqual(analysis.problems.filter((problem) => !ignoredByProfile.has(problem.resolutionKind)), []);
-  assert.deepEqual(Object.keys(analysis.entrypoints).sort(), [".", "./package.json", "./react", "./verify"]);
+  assert.deepEqual(Object.keys(analysis.entrypoints).sort(), [".", "./dpop", "./package.json", "./react", "./verify"]);
 });
 
 for (const moduleResolution of ["bundler", "node16"]) {
-  test(`tsc (moduleResolution ${moduleResolution}): a consumer of the tarball imports authwasm and authwasm/verify`, async () => {
+  test(`tsc (moduleResolution ${moduleResolution}): a consumer of the tarball imports authwasm, authwasm/dpop and authwasm/verify`, async () => {
     const app = await scratchApp(null);
     await cp(join(repo, "tests", "types", "consumer"), app, { recursive: true });
     const { stdout, stderr } = await run(bin("tsc"), ["-p", `tsconfig.${moduleResolution}.json`], { cwd: app })

@@ -16,5 +16,5 @@ test("plain ESM + import map: login + auth.fetch in Chromium", async () => {
   const { result, errors, requested } = await runPage(await serveBuilt(app));
   assert.deepEqual(result, loggedInAndFetched);
   assert.deepEqual(errors, []);
-  assert.deepEqual(requested.filter((path) => path.endsWith(".wasm")), ["/node_modules/authwasm/dist/authwasm.wasm"]);
+  assert.deepEqual(requested.filter((path) => path.endsWith(".wasm")), ["/node_modules/authwasm/dist/authwasm.wasm", "/node_modules/authwasm/dist/authwasm-dpop.wasm"]);
 });

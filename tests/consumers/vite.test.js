@@ -36,7 +36,7 @@ for (const toolchain of ["vite7", "vite8"]) {
     assert.deepEqual(errors, []);
     // Pre-bundled, as users get it, and the wasm still comes from the package's own file.
     assert.ok(requested.some((path) => path.startsWith("/node_modules/.vite/deps/")), `pre-bundled: ${requested}`);
-    assert.deepEqual(requested.filter((path) => path.endsWith(".wasm")), ["/node_modules/authwasm/dist/authwasm.wasm"]);
+    assert.deepEqual(requested.filter((path) => path.endsWith(".wasm")), ["/node_modules/authwasm/dist/authwasm.wasm", "/node_modules/authwasm/dist/authwasm-dpop.wasm"]);
   });
 
   test(`Vite ${major} build: login + auth.fetch in Chromium`, async () => {

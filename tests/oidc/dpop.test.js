@@ -1,10 +1,11 @@
 // DPoP (RFC 9449) against a real OpenID Provider: oidc-provider with features.dPoP on and
-// server nonces REQUIRED, through authwasm's public API with default options (dpop: true).
+// server nonces REQUIRED, through authwasm's public API with default options (dpop from "authwasm/dpop").
 // The key is WebCrypto's (globalThis.crypto.subtle in Node), in the default in-memory store.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { createAuthClient } from "../../js/index.js";
+import { dpop } from "../../js/dpop.js";
 import { CookieJar, authorize, startProvider } from "./provider.js";
 
 const REDIRECT = "http://127.0.0.1/cb";
@@ -22,7 +23,7 @@ async function loggedIn(options = {}) {
   const nav = [];
   const items = new Map();
   const auth = await createAuthClient({
-    issuer: op.issuer, clientId: "spa", redirectUri: REDIRECT, refresh: "memory", dpop: true,
+    issuer: op.issuer, clientId: "spa", redirectUri: REDIRECT, refresh: "memory", dpop,
     storage: { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => void items.set(k, v), removeItem: (k) => void items.delete(k) },
     channel: null, locks: null, navigate: (url) => nav.push(url),
     fetch: async (input, init) => {
@@ -98,7 +99,7 @@ describe("DPoP with oidc-provider (nonces required)", () => {
 
   test("a provider that answers Bearer when DPoP was asked is refused and nothing is stored", async () => {
     const t = await createAuthClient({
-      issuer: op.issuer, clientId: "spa", redirectUri: REDIRECT, refresh: "memory", dpop: true, discovery: false,
+      issuer: op.issuer, clientId: "spa", redirectUri: REDIRECT, refresh: "memory", dpop, discovery: false,
       endpoints: { token: "/token" }, channel: null, locks: null, navigate: () => {},
       fetch: async () => new Response(JSON.stringify({ access_token: "a", token_type: "Bearer", expires_in: 60 }),
                                       { status: 200, headers: { "content-type": "application/json" } }),
@@ -111,7 +112,7 @@ describe("DPoP with oidc-provider (nonces required)", () => {
     let requests = 0;
     let nonce = 0;
     const t = await createAuthClient({
-      issuer: op.issuer, clientId: "spa", redirectUri: REDIRECT, dpop: true,
+      issuer: op.issuer, clientId: "spa", redirectUri: REDIRECT, dpop,
       channel: null, locks: null, navigate: () => {},
       fetch: async () => {
         requests++;
@@ -126,7 +127,7 @@ describe("DPoP with oidc-provider (nonces required)", () => {
   test("a resource server that always answers use_dpop_nonce: one nonce retry, then its 401 is the answer", async () => {
     let apiRequests = 0;
     const t = await createAuthClient({
-      issuer: op.issuer, clientId: "spa", redirectUri: REDIRECT, dpop: true, channel: null, locks: null, navigate: () => {},
+      issuer: op.issuer, clientId: "spa", redirectUri: REDIRECT, dpop, channel: null, locks: null, navigate: () => {},
       fetch: async (input, init) => {
         const url = new Request(input, init).url;
         if (url.endsWith("/auth/login")) {

@@ -1,6 +1,6 @@
 // DPoP (RFC 9449) on the reference server. First through the PUBLIC client API in Node
-// (createAuthClient({ dpop: true }) with default options, a browser-like cookie jar) against
-// `--dpop required` with 2-second access tokens; then raw HTTP with proofs built here with
+// (createAuthClient({ dpop }) with authwasm/dpop's object, default options, a browser-like
+// cookie jar) against `--dpop required` with 2-second access tokens; then raw HTTP with proofs built here with
 // node:crypto, one hostile proof at a time: each must be refused with the right status and
 // error, and counted under its reason in /debug/stats ("dpop.rejected").
 import assert from "node:assert/strict";
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { createAuthClient } from "../../js/index.js";
+import { dpop } from "../../js/dpop.js";
 import { browserFetch } from "../support/browser-fetch.js";
 import { b64json, newKey, proof, sha256, thumbprint } from "../support/dpop-proof.js";
 import { rmSync } from "node:fs";
@@ -117,7 +118,7 @@ async function dpopTab(server, { browser = browserFetch({ origin: server.origin 
     return response;
   };
   const auth = await createAuthClient({
-    issuer: server.url, clientId: CLIENT_ID, redirectUri: `${server.url}/callback`, dpop: true,
+    issuer: server.url, clientId: CLIENT_ID, redirectUri: `${server.url}/callback`, dpop,
     fetch: fetchAndRecord, navigate: (url) => navigations.push(url), channel: null, locks: null, ...options,
   });
   const events = [];

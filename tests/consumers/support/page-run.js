@@ -23,8 +23,9 @@ export async function runPage(url) {
   }
 }
 
-/** What ../page/flow.js reports after a login as demo and one auth.fetch. */
+/** What ../page/flow.js reports after a login as demo and one auth.fetch, without and with DPoP. */
 export const loggedInAndFetched = {
+  dpop: { apiStatus: 200, keyBound: true },
   pkce: { verifierLength: 64, method: "S256" },
   authenticated: true,
   apiStatus: 200,

@@ -10,7 +10,9 @@ const closers = [];
 after(() => Promise.all(closers.splice(0).map((close) => close())));
 
 // The demo client (authwasm-demo, redirect ISSUER/callback) and the user demo/demo-password.
-const demoArgs = (issuer) => ["--demo", ...(issuer ? ["--issuer", issuer] : [])];
+// No DPoP server nonces: their first answer, a 400 use_dpop_nonce, is logged by Chromium as a
+// failed resource, and these pages must log nothing (the nonce path is tests/server/dpop.test.js's).
+const demoArgs = (issuer) => ["--demo", "--dpop-nonce", "off", ...(issuer ? ["--issuer", issuer] : [])];
 
 /** The reference server serving `dir` at `/`: resolves to its origin. */
 export async function serveBuilt(dir, { issuer } = {}) {
