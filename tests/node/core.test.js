@@ -29,3 +29,12 @@ test("the wasm boundary carries UTF-8 both ways and frees every string it alloca
   assert.equal(module.heapInUse(), before);
   assert.throws(() => module.call("pkceChallenge", 1), TypeError);
 });
+
+test("the wasm memory grows for an argument larger than the heap (16 MB at start)", async () => {
+  const module = await authwasm.init();
+  for (const size of [20e6, 40e6]) {
+    const answer = JSON.parse(module.call("decodeJwt", JSON.stringify({ token: "a".repeat(size) })));
+    assert.equal(answer.code, "invalid_jwt");
+  }
+  assert.equal(JSON.parse(module.call("pkceChallenge", JSON.stringify({ verifier: "a".repeat(43) }))).ok, true);
+});
