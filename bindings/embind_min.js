@@ -5,8 +5,8 @@
 // formats (a number as itself; a std::string as a malloc'ed {u32 length, UTF-8 bytes}, freed by
 // whoever receives it). embind.js's general machinery (overloads, classes, dependency
 // resolution, its error classes, its own UTF-8 coder) was ~2 KB gzip of glue this needs none of.
-// A binding that uses another type fails to link (no _embind_register_<type> here): register it
-// in bindings/embind_used_types.cpp and give it a case here.
+// A std::string is converted; any other value passes as the wasm ABI takes it (a number). A type
+// registered with another _embind_register_<kind> fails to link (it is not here): give it a case.
 mergeInto(LibraryManager.library, {
   // Registered type id -> whether its values are strings (std::string), else numbers or void.
   $embindStringTypes: {},
