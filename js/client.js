@@ -16,7 +16,7 @@ const EVENTS = ["login", "logout", "refresh", "error"];
 function memoryStorage() {
   const items = new Map();
   return {
-    getItem: (k) => (items.has(k) ? items.get(k) : null),
+    getItem: (k) => items.get(k) ?? null, // values are strings
     setItem: (k, v) => void items.set(k, String(v)),
     removeItem: (k) => void items.delete(k),
   };
@@ -26,7 +26,7 @@ function defaults(options) {
   const g = globalThis;
   return {
     fetch: options.fetch ?? g.fetch?.bind(g),
-    now: options.now ?? (() => Date.now()),
+    now: options.now ?? Date.now,
     monotonicNow: options.monotonicNow ?? (() => g.performance.now()),
     storage: options.storage ?? g.sessionStorage ?? memoryStorage(),
     navigate: options.navigate ?? ((url) => {

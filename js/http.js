@@ -88,12 +88,6 @@ export async function describeResponse(response, maxBytes) {
   } catch (cause) {
     throw new AuthError("network", `reading the answer from ${response.url} failed: ${cause?.message ?? cause}`, { cause });
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  described.body = new TextDecoder().decode(bytes);
+  described.body = await new Blob(chunks).text(); // UTF-8, as TextDecoder would decode it
   return described;
 }

@@ -49,6 +49,29 @@ function macrotask() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Resolves when one of `wakers` is called (something was heard) or after `ms`; rejects with the
+ * signal's reason when `signal` aborts first.
+ * @param {Set<() => void>} wakers
+ */
+function wakeable(wakers, ms, signal) {
+  return new Promise((resolve, reject) => {
+    const wake = () => {
+      wakers.delete(wake);
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    };
+    const abort = () => {
+      wake();
+      reject(signal.reason);
+    };
+    const timer = setTimeout(wake, ms);
+    wakers.add(wake);
+    signal?.addEventListener("abort", abort, { once: true });
+  });
+}
+
 export class Tabs {
   #channel;
   #ownsChannel;
@@ -127,15 +150,7 @@ export class Tabs {
   /** Resolves when a message is acted on after `mark`, or after `ms`. */
   waitForNews(mark, ms = NEWS_WAIT_MS) {
     if (this.#news !== mark || !this.#channel) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#newsWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#newsWaiters.add(done);
-    });
+    return wakeable(this.#newsWaiters, ms);
   }
 
   /**
@@ -242,31 +257,13 @@ class ChannelLock {
     for (const wake of this.#wakers) wake();
   }
 
-  #wait(ms, signal) {
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        this.#wakers.delete(wake);
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", abort);
-        resolve();
-      };
-      const abort = () => {
-        wake();
-        reject(signal.reason);
-      };
-      const timer = setTimeout(wake, ms);
-      this.#wakers.add(wake);
-      signal?.addEventListener("abort", abort, { once: true });
-    });
-  }
-
   async run(task, signal) {
     let contended = false;
     for (;;) {
       while (this.#holder && this.#now() < this.#holder.until) {
         contended = true;
         signal?.throwIfAborted();
-        await this.#wait(this.#holder.until - this.#now(), signal);
+        await wakeable(this.#wakers, this.#holder.until - this.#now(), signal);
       }
       this.#holder = null;
       const claim = { at: Date.now(), beaten: false };

@@ -14,10 +14,18 @@ import { AuthError } from "./errors.js";
 import { createWasmLoader } from "./wasm-loader.js";
 import { send } from "./http.js";
 
+const LABEL = "authwasm/verify";
 const loadModule = createWasmLoader({
-  factory: createAuthwasmVerifyModule,
+  // Emscripten's full runtime (the default module's minimal one has neither hook).
+  factory: (moduleOptions, reject) => createAuthwasmVerifyModule({
+    ...moduleOptions,
+    // Never used (instantiateWasm fetches), but without it the glue computes
+    // new URL("x.wasm", import.meta.url) itself, which throws where a bundle has no import.meta.
+    locateFile: (file) => file,
+    onAbort: (what) => reject(new AuthError("wasm_abort", `${LABEL}: the wasm module aborted: ${what}`)),
+  }),
   defaultWasmUrl: () => new URL("../dist/authwasm-verify.wasm", import.meta.url),
-  label: "authwasm/verify",
+  label: LABEL,
 });
 
 /** @param {{ wasmUrl?: string | URL, wasmBinary?: ArrayBuffer | Uint8Array, wasmModule?: WebAssembly.Module }} [options] */

@@ -12,6 +12,8 @@ import { AuthError } from "./errors.js";
 
 /**
  * A memoised loader: every call answers the same module; a failed load may be retried.
+ * `factory(moduleOptions, reject)` calls the Emscripten factory with moduleOptions and any hook
+ * of its own runtime; `reject` fails the load.
  * @param {{ factory: Function, defaultWasmUrl: () => URL, label: string }} module
  */
 export function createWasmLoader({ factory, defaultWasmUrl, label }) {
@@ -30,19 +32,13 @@ export function createWasmLoader({ factory, defaultWasmUrl, label }) {
 function instantiate(factory, defaultWasmUrl, label, options) {
   return new Promise((resolve, reject) => {
     factory({
-      // Never used (instantiateWasm below fetches), but without it the Emscripten glue computes
-      // new URL("x.wasm", import.meta.url) itself, which throws where a bundle has no import.meta.
-      locateFile: (file) => file,
       instantiateWasm(imports, receiveInstance) {
         // receiveInstance runs the glue's start-up, which throws on a wasm of another build:
         // that rejects init() too, rather than being nobody's rejection and leaving it pending.
         loadInstance(defaultWasmUrl, label, options, imports).then((instance) => receiveInstance(instance)).catch(reject);
         return {}; // exports arrive asynchronously through receiveInstance
       },
-      onAbort(what) {
-        reject(new AuthError("wasm_abort", `${label}: the wasm module aborted: ${what}`));
-      },
-    }).then(resolve, reject);
+    }, reject).then(resolve, reject);
   });
 }
 
