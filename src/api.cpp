@@ -149,7 +149,7 @@ void parse_redirect(Call& c) {
   if (!transaction) return c.fail(transaction.error());
   auto code = parse_callback(s.config(), *url, transaction.value());
   if (!code) return c.fail(code.error());
-  c.answer.value("request", to_json(code_token_request(s.config(), code.value(), transaction.value())));
+  c.answer.raw("request", to_json_text(code_token_request(s.config(), code.value(), transaction.value())));
   c.answer.string("returnTo", transaction.value().return_to);
 }
 
@@ -186,7 +186,7 @@ void password_request(Call& c) {
     return c.bad_args("username and password must be non-empty strings");
   }
   if (s.config().endpoints.login.empty()) return c.fail(ErrorCode::configuration, "no login endpoint");
-  c.answer.value("request", to_json(s.password_login_request(*username, *password)));
+  c.answer.raw("request", to_json_text(s.password_login_request(*username, *password)));
 }
 
 void begin_refresh(Call& c) {
@@ -195,7 +195,7 @@ void begin_refresh(Call& c) {
   // unavailable (memory mode without a refresh token): js/ may ask the holder tab instead.
   static const char* const steps[] = {"start", "join", "unavailable"};
   c.answer.string("step", steps[step.kind == RefreshStep::start ? 0 : step.kind == RefreshStep::join ? 1 : 2]);
-  if (step.kind == RefreshStep::start) c.answer.value("request", to_json(step.request));
+  if (step.kind == RefreshStep::start) c.answer.raw("request", to_json_text(step.request));
   // generation: for refreshGate, once this tab holds the cross-tab lock (src/tabs/tab_message.hpp)
   c.answer.number("generation", s.generation());
 }
@@ -231,9 +231,12 @@ void classify(Call& c) {
 
 void logout(Call& c) {
   Session& s = *c.session;
-  Json requests = Json::array();
-  for (const auto& r : s.logout_requests(get_true(c.args, "everywhere"), mono_of(c.args))) requests.push_back(to_json(r));
-  c.answer.value("requests", requests);
+  std::string requests = "[";
+  for (const auto& r : s.logout_requests(get_true(c.args, "everywhere"), mono_of(c.args))) {
+    if (requests.size() > 1) requests += ',';
+    requests += to_json_text(r);
+  }
+  c.answer.raw("requests", requests + "]");
   c.answer.string("endSessionUrl", get_true(c.args, "redirect")
       ? s.end_session_url(string_or_empty(c.args, "postLogoutRedirectUri"), string_or_empty(c.args, "state"))
       : "");
@@ -320,7 +323,7 @@ void discovery_request_op(Call& c) {
   if (!timeout) return c.fail(timeout.error());
   HttpRequest request = discovery_request(*issuer);
   request.timeout_ms = timeout.value();
-  c.answer.value("request", to_json(request));
+  c.answer.raw("request", to_json_text(request));
 }
 
 void apply_discovery_op(Call& c) {

@@ -37,7 +37,8 @@ struct HttpResponse {
   std::string dpop_nonce;  // the DPoP-Nonce header (RFC 9449 §8), when the server sent one
 };
 
-Json to_json(const HttpRequest& request);
+// {method, url, headers, credentials, body?, timeoutMs?, dpop?, dpopAth?} as JSON text, for js/.
+std::string to_json_text(const HttpRequest& request);
 // From the {status, contentType, wwwAuthenticate, body, truncated} object js/ sends.
 HttpResponse http_response_from_json(const Json& object);
 

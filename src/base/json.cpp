@@ -515,6 +515,16 @@ void JsonWriter::value(const char* name, const Json& value) {
   append_json(text_, value);
 }
 
+void JsonWriter::real(const char* name, double value) {
+  this->name(name);
+  append_float(text_, value);
+}
+
+void JsonWriter::raw(const char* name, std::string_view json_text) {
+  this->name(name);
+  text_ += json_text;
+}
+
 void JsonWriter::members(const Json& object) {
   if (const auto* members = object.get_ptr<const Json::object_t*>()) {
     for (const auto& [name, member] : *members) append_member(text_, name, member);

@@ -46,6 +46,8 @@ class JsonWriter {
   void number(const char* name, long long value);
   void boolean(const char* name, bool value);
   void value(const char* name, const Json& value);
+  void real(const char* name, double value);              // as nlohmann writes a double
+  void raw(const char* name, std::string_view json_text);  // a value already written as JSON text
   void members(const Json& object);  // every member of `object`, in order (none unless an object)
   std::string close() &&;            // the text, with its closing brace
 
