@@ -76,14 +76,22 @@ Result<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
+void append_form_field(std::string& form, std::string_view name, std::string_view value) {
+  if (!form.empty()) form += '&';
+  form += percent_encode(name);
+  form += '=';
+  form += percent_encode(value);
+}
+
 std::string form_encode(const Params& params) {
   std::string out;
-  for (const auto& [name, value] : params) {
-    if (!out.empty()) out += '&';
-    out += percent_encode(name);
-    out += '=';
-    out += percent_encode(value);
-  }
+  for (const auto& [name, value] : params) append_form_field(out, name, value);
+  return out;
+}
+
+std::string form_encode(std::initializer_list<FormField> fields) {
+  std::string out;
+  for (const auto& field : fields) append_form_field(out, field.name, field.value);
   return out;
 }
 

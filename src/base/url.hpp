@@ -1,6 +1,7 @@
 // URL pieces the client needs: percent-encoding (RFC 3986 §2.1), form bodies
 // (application/x-www-form-urlencoded, RFC 6749 Appendix B) and query parsing.
 #pragma once
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,13 @@ std::string percent_encode(std::string_view text);
 Result<std::string> percent_decode(std::string_view text);
 
 std::string form_encode(const Params& params);
+// The same from fields that need no std::string of their own (literals, members read in place).
+struct FormField {
+  std::string_view name, value;
+};
+std::string form_encode(std::initializer_list<FormField> fields);
+// One more name=value pair, '&' first unless `form` is empty.
+void append_form_field(std::string& form, std::string_view name, std::string_view value);
 
 // The parameters of a URL's query (between '?' and '#'), decoded, in order, repeats kept.
 Result<Params> parse_query(std::string_view url);

@@ -147,12 +147,12 @@ std::vector<HttpRequest> Session::logout_requests(bool everywhere, long long mon
 
 std::string Session::end_session_url(const std::string& post_logout_redirect_uri, const std::string& state) const {
   if (config_.endpoints.end_session.empty()) return "";
-  Params params = {{"client_id", config_.client_id}};
-  if (tokens_ && !tokens_->id_token.empty()) params.emplace_back("id_token_hint", tokens_->id_token);
-  if (!post_logout_redirect_uri.empty()) params.emplace_back("post_logout_redirect_uri", post_logout_redirect_uri);
-  if (!state.empty()) params.emplace_back("state", state);
+  std::string query = form_encode({{"client_id", config_.client_id}});
+  if (tokens_ && !tokens_->id_token.empty()) append_form_field(query, "id_token_hint", tokens_->id_token);
+  if (!post_logout_redirect_uri.empty()) append_form_field(query, "post_logout_redirect_uri", post_logout_redirect_uri);
+  if (!state.empty()) append_form_field(query, "state", state);
   const char separator = config_.endpoints.end_session.find('?') == std::string::npos ? '?' : '&';
-  return config_.endpoints.end_session + separator + form_encode(params);
+  return config_.endpoints.end_session + separator + query;
 }
 
 void Session::remember_dpop_nonce(const std::string& url, const std::string& nonce) {
