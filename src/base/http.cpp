@@ -6,7 +6,7 @@ namespace authwasm {
 
 std::string to_json_text(const HttpRequest& request) {
   JsonWriter headers;
-  for (const auto& [name, value] : request.headers) headers.string(name.c_str(), value);
+  for (const auto& [name, value] : request.headers) headers.string(name, value);
   JsonWriter out;
   out.string("method", request.method);
   out.string("url", request.url);

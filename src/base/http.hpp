@@ -1,6 +1,7 @@
 // Sans-I/O HTTP: the core describes requests and consumes responses; js/ runs fetch().
 #pragma once
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -8,16 +9,18 @@
 
 namespace authwasm {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+// Names are literals: a request's headers are the core's own choice.
+using Headers = std::vector<std::pair<const char*, std::string>>;
 
 struct HttpRequest {
-  std::string method = "GET";
+  // Literals (static storage), not std::string: every request would construct and destroy them.
+  std::string_view method = "GET";
   std::string url;
   Headers headers;
   std::string body;
   // fetch()'s credentials mode: "include" sends and accepts cookies cross-origin (the
   // HttpOnly refresh cookie), "same-origin", or "omit" (OpenID Providers: no cookies).
-  std::string credentials = "same-origin";
+  std::string_view credentials = "same-origin";
   // The deadline js/ enforces with an AbortSignal (client option timeoutSeconds): past it the
   // call fails with `timeout` and nothing changes. 0: none.
   long long timeout_ms = 0;

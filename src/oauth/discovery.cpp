@@ -43,7 +43,7 @@ HttpRequest discovery_request(std::string_view issuer) {
   while (!base.empty() && base.back() == '/') base.pop_back();  // Discovery §4.1
   HttpRequest request;
   request.url = base + "/.well-known/openid-configuration";
-  request.headers = {{"Accept", "application/json"}};
+  request.headers.emplace_back("Accept", "application/json");
   request.credentials = "omit";
   return request;
 }

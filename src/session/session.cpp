@@ -17,7 +17,7 @@ HttpRequest post(const ClientConfig& config, const std::string& url, const char*
   request.method = "POST";
   request.url = url;
   request.credentials = credentials;
-  request.headers = {{"Accept", "application/json"}};
+  request.headers.emplace_back("Accept", "application/json");
   return request;
 }
 
