@@ -246,8 +246,8 @@ void wipe(Call& c) { c.session->wipe(); }
 
 void info(Call& c) {
   Session& s = *c.session;
-  c.answer.members(s.info(mono_of(c.args)));
-  c.answer.value("tabMessages", s.tab_state().stats());
+  s.write_info(c.answer, mono_of(c.args));
+  c.answer.raw("tabMessages", s.tab_state().stats_json_text());
   c.answer.boolean("holdsRefreshToken", s.holds_refresh_token());
 }
 
@@ -333,7 +333,7 @@ void apply_discovery_op(Call& c) {
 }
 
 void endpoints_op(Call& c) {
-  c.answer.value("endpoints", endpoints_json(c.session->config()));
+  c.answer.raw("endpoints", endpoints_json_text(c.session->config()));
   c.answer.number("timeoutMs", c.session->config().timeout_ms);
 }
 

@@ -104,10 +104,16 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
   return out;
 }
 
-Json endpoints_json(const ClientConfig& config) {
+std::string endpoints_json_text(const ClientConfig& config) {
   const Endpoints& e = config.endpoints;
-  return object({{"authorization", e.authorization}, {"token", e.token}, {"userinfo", e.userinfo},
-          {"revocation", e.revocation}, {"endSession", e.end_session}, {"jwks", e.jwks}});
+  JsonWriter out;
+  out.string("authorization", e.authorization);
+  out.string("token", e.token);
+  out.string("userinfo", e.userinfo);
+  out.string("revocation", e.revocation);
+  out.string("endSession", e.end_session);
+  out.string("jwks", e.jwks);
+  return std::move(out).close();
 }
 
 Result<Json> accept_userinfo(const Session& session, const HttpResponse& response) {

@@ -227,15 +227,19 @@ void Session::wipe() {
   refresh_in_flight_ = false;
 }
 
-Json Session::info(long long mono_ms) const {
-  Json out = object({{"user", user_.is_object() ? user_ : Json()}, {"refreshCount", refresh_count_},
-              {"expiresIn", nullptr}, {"accessTokenClaims", nullptr}});
-  if (tokens_) {
-    const long long left = tokens_->expires_at_mono_ms - mono_ms;
-    out["expiresIn"] = left > 0 ? left / 1000.0 : 0.0;
-    if (auto jwt = decode_jwt(tokens_->access_token)) out["accessTokenClaims"] = jwt.value().claims;
+void Session::write_info(JsonWriter& out, long long mono_ms) const {
+  static const Json null;
+  out.value("user", user_.is_object() ? user_ : null);
+  out.number("refreshCount", refresh_count_);
+  if (!tokens_) {
+    out.value("expiresIn", null);
+    out.value("accessTokenClaims", null);
+    return;
   }
-  return out;
+  const long long left = tokens_->expires_at_mono_ms - mono_ms;
+  out.real("expiresIn", left > 0 ? left / 1000.0 : 0.0);
+  auto jwt = decode_jwt(tokens_->access_token);
+  out.value("accessTokenClaims", jwt ? jwt.value().claims : null);
 }
 
 }  // namespace authwasm

@@ -90,7 +90,8 @@ class Session {
   std::string end_session_url(const std::string& post_logout_redirect_uri, const std::string& state) const;
 
   void wipe();
-  Json info(long long mono_ms) const;  // for session(): claims, expiry, counts; no tokens
+  // For session(): {user, refreshCount, expiresIn, accessTokenClaims} (claims, expiry, counts; no tokens).
+  void write_info(JsonWriter& out, long long mono_ms) const;
   unsigned refresh_count() const { return refresh_count_; }
 
   // Cross-tab messages (src/tabs/tab_message.cpp): what other tabs sent, and the current tokens to
