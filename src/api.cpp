@@ -368,7 +368,7 @@ std::string fresh_authorization(long long handle, long long mono_ms) {
   for (const auto& open : sessions()) {
     if (open.handle != handle) continue;
     auto header = open.session->authorization(mono_ms);
-    return header ? std::to_string(open.session->generation()) + " " + header.value() : std::string();
+    return header ? decimal(open.session->generation()) + " " + header.value() : std::string();
   }
   return std::string();
 }

@@ -483,6 +483,12 @@ void append_json(std::string& out, const Json& value) {
 
 }  // namespace
 
+std::string decimal(long long value) {
+  std::string out;
+  append_integer(out, value);
+  return out;
+}
+
 std::string dump_json(const Json& value) {
   std::string out;
   append_json(out, value);

@@ -56,6 +56,9 @@ class JsonWriter {
   std::string text_ = "{";
 };
 
+// An integer's decimal text, as JSON writes it (std::to_string would link libc++'s digit tables).
+std::string decimal(long long value);
+
 // Checked member access: never at() (it throws) and never an unchecked get().
 std::optional<std::string> get_string(const Json& object, const char* name);
 // The same without a copy: the member's string, or nullptr when it is missing or not a string.

@@ -52,8 +52,8 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
   if (!options.is_object()) return make_error(ErrorCode::configuration, "options must be an object");
   const std::string* issuer = find_string(options, "issuer");
   if (!issuer) return make_error(ErrorCode::configuration, "issuer is required");
-  if (response.status >= 500) return make_error(ErrorCode::server_error, "discovery: HTTP " + std::to_string(response.status));
-  if (response.status != 200) return bad_metadata("HTTP " + std::to_string(response.status));
+  if (response.status >= 500) return make_error(ErrorCode::server_error, "discovery: HTTP " + decimal(response.status));
+  if (response.status != 200) return bad_metadata("HTTP " + decimal(response.status));
   if (response.truncated) return bad_metadata("metadata larger than maxResponseBytes");
   if (!is_json_content_type(response.content_type)) return bad_metadata("metadata is not application/json");
   auto parsed = parse_json_object(response.body);
@@ -118,8 +118,8 @@ std::string endpoints_json_text(const ClientConfig& config) {
 
 Result<Json> accept_userinfo(const Session& session, const HttpResponse& response) {
   if (response.status == 401) return make_error(ErrorCode::not_authenticated, "userinfo: HTTP 401");
-  if (response.status >= 500) return make_error(ErrorCode::server_error, "userinfo: HTTP " + std::to_string(response.status));
-  if (response.status != 200) return make_error(ErrorCode::invalid_response, "userinfo: HTTP " + std::to_string(response.status));
+  if (response.status >= 500) return make_error(ErrorCode::server_error, "userinfo: HTTP " + decimal(response.status));
+  if (response.status != 200) return make_error(ErrorCode::invalid_response, "userinfo: HTTP " + decimal(response.status));
   if (response.truncated) return make_error(ErrorCode::invalid_response, "userinfo: larger than maxResponseBytes");
   // Signed or encrypted UserInfo (application/jwt) is not supported: JSON only.
   if (!is_json_content_type(response.content_type)) return make_error(ErrorCode::invalid_response, "userinfo: not application/json");

@@ -44,7 +44,7 @@ Error token_error_from_response(const HttpResponse& response) {
     error = string_or_empty(body.value(), "error");
     description = string_or_empty(body.value(), "error_description");
   }
-  std::string message = "HTTP " + std::to_string(response.status);
+  std::string message = "HTTP " + decimal(response.status);
   if (!error.empty()) message += " " + error;
   if (!description.empty()) message += ": " + description;
   // RFC 6749 §5.2. Errors that blame the client's configuration, not the user's grant, keep the

@@ -169,7 +169,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
 
   auto version = get_int(m, "v");
   if (!version || !m["v"].is_number_integer()) return ignored(tabs, TabIgnore::malformed, "no integer v");
-  if (*version != kTabMessageVersion) return ignored(tabs, TabIgnore::version, "version " + std::to_string(*version));
+  if (*version != kTabMessageVersion) return ignored(tabs, TabIgnore::version, "version " + decimal(*version));
   const std::string* type = find_string(m, "type");
   if (!type) return ignored(tabs, TabIgnore::malformed, "no type");
   if (!is_token_type(*type) && !is_end_type(*type) && !is_holder_type(*type) && *type != "lock") {
