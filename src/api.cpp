@@ -231,12 +231,7 @@ void classify(Call& c) {
 
 void logout(Call& c) {
   Session& s = *c.session;
-  std::string requests = "[";
-  for (const auto& r : s.logout_requests(get_true(c.args, "everywhere"), mono_of(c.args))) {
-    if (requests.size() > 1) requests += ',';
-    requests += to_json_text(r);
-  }
-  c.answer.raw("requests", requests + "]");
+  c.answer.raw("requests", s.logout_requests_json(get_true(c.args, "everywhere"), mono_of(c.args)));
   c.answer.string("endSessionUrl", get_true(c.args, "redirect")
       ? s.end_session_url(string_or_empty(c.args, "postLogoutRedirectUri"), string_or_empty(c.args, "state"))
       : "");

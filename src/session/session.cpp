@@ -122,27 +122,31 @@ HttpRequest Session::password_login_request(const std::string& username, const s
   return request;
 }
 
-std::vector<HttpRequest> Session::logout_requests(bool everywhere, long long mono_ms) const {
-  std::vector<HttpRequest> requests;
+std::string Session::logout_requests_json(bool everywhere, long long mono_ms) const {
+  std::string requests = "[";
+  auto add = [&](const HttpRequest& request) {
+    if (requests.size() > 1) requests += ',';
+    requests += to_json_text(request);
+  };
   if (config_.refresh == RefreshMode::cookie) {
     if (everywhere && !config_.endpoints.logout_all.empty()) {
       if (auto bearer = authorization(mono_ms)) {
         HttpRequest all = post(config_, config_.endpoints.logout_all, "include");
         all.headers.emplace_back("Authorization", bearer.value());
         all.dpop = all.dpop_ath = config_.dpop;  // bearer-authenticated: a resource proof
-        requests.push_back(std::move(all));
+        add(all);
       }
     }
-    if (!config_.endpoints.logout.empty()) requests.push_back(post(config_, config_.endpoints.logout, "include"));
+    if (!config_.endpoints.logout.empty()) add(post(config_, config_.endpoints.logout, "include"));
   } else if (!refresh_token_.empty() && !config_.endpoints.revocation.empty()) {
     HttpRequest revoke = post(config_, config_.endpoints.revocation, "omit");  // RFC 7009 §2.1
     revoke.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     revoke.body = form_encode({{"token", refresh_token_},
                                {"token_type_hint", "refresh_token"},
                                {"client_id", config_.client_id}});
-    requests.push_back(std::move(revoke));
+    add(revoke);
   }
-  return requests;
+  return requests + "]";
 }
 
 std::string Session::end_session_url(const std::string& post_logout_redirect_uri, const std::string& state) const {
