@@ -1,7 +1,6 @@
 #include "jose/dpop.hpp"
 
 #include <cctype>
-#include <vector>
 
 #include "base/base64url.hpp"
 #include "base/random.hpp"
@@ -53,29 +52,27 @@ std::optional<std::string> normalize_percent_encoding(std::string_view path) {
   return out;
 }
 
-// RFC 3986 §5.2.4 remove_dot_segments, on a path that starts with '/'.
+// RFC 3986 §5.2.4 remove_dot_segments, on a path that starts with '/'. `out` holds the
+// segments kept so far, each with its leading '/': ".." drops the last one, and a final "." or
+// ".." leaves an empty segment (a trailing '/').
 std::string remove_dot_segments(std::string_view path) {
-  std::vector<std::string_view> segments;
+  std::string out;
   std::size_t start = 1;
   for (;;) {
     const std::size_t slash = path.find('/', start);
     const std::string_view segment = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     const bool last = slash == std::string_view::npos;
     if (segment == "..") {
-      if (!segments.empty()) segments.pop_back();
-      if (last) segments.emplace_back();
+      if (!out.empty()) out.resize(out.rfind('/'));
+      if (last) out += '/';
     } else if (segment == ".") {
-      if (last) segments.emplace_back();
+      if (last) out += '/';
     } else {
-      segments.push_back(segment);
+      out += '/';
+      out += segment;
     }
     if (last) break;
     start = slash + 1;
-  }
-  std::string out;
-  for (const auto& segment : segments) {
-    out += '/';
-    out += segment;
   }
   return out.empty() ? "/" : out;
 }
