@@ -6,7 +6,9 @@ namespace authwasm {
 
 std::string to_json_text(const HttpRequest& request) {
   JsonWriter headers;
-  for (const auto& [name, value] : request.headers) headers.string(name, value);
+  headers.string("Accept", "application/json");
+  if (request.content_type) headers.string("Content-Type", request.content_type);
+  if (!request.authorization.empty()) headers.string("Authorization", request.authorization);
   JsonWriter out;
   out.string("method", request.method);
   out.string("url", request.url);

@@ -9,14 +9,13 @@
 
 namespace authwasm {
 
-// Names are literals: a request's headers are the core's own choice.
-using Headers = std::vector<std::pair<const char*, std::string>>;
-
 struct HttpRequest {
   // Literals (static storage), not std::string: every request would construct and destroy them.
   std::string_view method = "GET";
   std::string url;
-  Headers headers;
+  // Headers: every request asks for JSON (Accept: application/json), and has these when set.
+  const char* content_type = nullptr;  // a literal
+  std::string authorization;
   std::string body;
   // fetch()'s credentials mode: "include" sends and accepts cookies cross-origin (the
   // HttpOnly refresh cookie), "same-origin", or "omit" (OpenID Providers: no cookies).

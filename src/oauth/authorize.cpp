@@ -182,8 +182,7 @@ HttpRequest code_token_request(const ClientConfig& config, const std::string& co
   request.url = config.endpoints.token;
   request.timeout_ms = config.timeout_ms;
   request.dpop = config.dpop;
-  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-  request.headers.emplace_back("Accept", "application/json");
+  request.content_type = "application/x-www-form-urlencoded";
   request.body = form_encode({{"grant_type", "authorization_code"},
                               {"code", code},
                               {"redirect_uri", transaction.redirect_uri},

@@ -43,7 +43,6 @@ HttpRequest discovery_request(std::string_view issuer) {
   while (!base.empty() && base.back() == '/') base.pop_back();  // Discovery §4.1
   HttpRequest request;
   request.url = base + "/.well-known/openid-configuration";
-  request.headers.emplace_back("Accept", "application/json");
   request.credentials = "omit";
   return request;
 }

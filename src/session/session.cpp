@@ -17,7 +17,6 @@ HttpRequest post(const ClientConfig& config, const std::string& url, const char*
   request.method = "POST";
   request.url = url;
   request.credentials = credentials;
-  request.headers.emplace_back("Accept", "application/json");
   return request;
 }
 
@@ -69,7 +68,7 @@ RefreshStep Session::begin_refresh() {
   } else {
     if (refresh_token_.empty()) return step;  // unavailable: nothing to refresh with
     step.request = post(config_, config_.endpoints.token, "omit");
-    step.request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    step.request.content_type = "application/x-www-form-urlencoded";
     step.request.body = form_encode({{"grant_type", "refresh_token"},
                                      {"refresh_token", refresh_token_},
                                      {"client_id", config_.client_id}});
@@ -114,7 +113,7 @@ ApiAction Session::classify_api_response(int attempt, bool nonce_retried, unsign
 
 HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
   HttpRequest request = post(config_, config_.endpoints.login, "include");
-  request.headers.emplace_back("Content-Type", "application/json");
+  request.content_type = "application/json";
   JsonWriter body;
   body.string("username", username);
   body.string("password", password);
@@ -132,7 +131,7 @@ std::string Session::logout_requests_json(bool everywhere, long long mono_ms) co
     if (everywhere && !config_.endpoints.logout_all.empty()) {
       if (auto bearer = authorization(mono_ms)) {
         HttpRequest all = post(config_, config_.endpoints.logout_all, "include");
-        all.headers.emplace_back("Authorization", bearer.value());
+        all.authorization = bearer.value();
         all.dpop = all.dpop_ath = config_.dpop;  // bearer-authenticated: a resource proof
         add(all);
       }
@@ -140,7 +139,7 @@ std::string Session::logout_requests_json(bool everywhere, long long mono_ms) co
     if (!config_.endpoints.logout.empty()) add(post(config_, config_.endpoints.logout, "include"));
   } else if (!refresh_token_.empty() && !config_.endpoints.revocation.empty()) {
     HttpRequest revoke = post(config_, config_.endpoints.revocation, "omit");  // RFC 7009 §2.1
-    revoke.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    revoke.content_type = "application/x-www-form-urlencoded";
     revoke.body = form_encode({{"token", refresh_token_},
                                {"token_type_hint", "refresh_token"},
                                {"client_id", config_.client_id}});
