@@ -112,7 +112,7 @@ Result<Params> parse_query(std::string_view url) {
   return params;
 }
 
-std::string remove_query_params(std::string_view url, const std::vector<std::string>& names) {
+std::string remove_query_params(std::string_view url, std::initializer_list<std::string_view> names) {
   std::string kept;
   for_each_query_piece(url, [&](std::string_view piece) {
     auto name = percent_decode(piece.substr(0, piece.find('=')));

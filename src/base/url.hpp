@@ -32,7 +32,7 @@ void append_form_field(std::string& form, std::string_view name, std::string_vie
 Result<Params> parse_query(std::string_view url);
 
 // `url` with `names` removed from its query, and its fragment dropped.
-std::string remove_query_params(std::string_view url, const std::vector<std::string>& names);
+std::string remove_query_params(std::string_view url, std::initializer_list<std::string_view> names);
 
 // scheme://authority of an absolute http(s) URL, lower-cased; nullopt when it is not one.
 std::optional<std::string> url_origin(std::string_view url);

@@ -104,8 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(!foreign && foreign.error().code == ErrorCode::state_mismatch, "foreign redirect targets are refused");
 
   // The URL history.replaceState gets: none of the one-time parameters survive.
-  const std::vector<std::string> one_time = {"code", "state", "iss", "session_state", "error", "error_description", "error_uri"};
-  const std::string clean = remove_query_params(url, one_time);
+  const std::string clean =
+      remove_query_params(url, {"code", "state", "iss", "session_state", "error", "error_description", "error_uri"});
   FUZZ_CHECK(clean.find('#') == std::string::npos, "the fragment is dropped");
   if (params) {
     auto kept = parse_query(clean);
