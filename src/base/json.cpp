@@ -327,7 +327,7 @@ Result<Json> parse_json_object(std::string_view text, std::size_t max_depth) {
 }
 
 Json object(std::initializer_list<Member> members) {
-  Json out = Json::object();
+  Json out = Json(Json::value_t::object);
   for (const auto& member : members) out[member.name] = member.value;
   return out;
 }

@@ -84,7 +84,7 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
   if (!iss_supported) return iss_supported.error();
 
   Json out = options;
-  Json endpoints = options.contains("endpoints") && options["endpoints"].is_object() ? options["endpoints"] : Json::object();
+  Json endpoints = options.contains("endpoints") && options["endpoints"].is_object() ? options["endpoints"] : Json(Json::value_t::object);
   for (const Mapping& m : kMappings) {
     std::string url;
     if (metadata.contains(m.metadata)) {

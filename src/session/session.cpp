@@ -27,7 +27,7 @@ Json user_from(const TokenSet& tokens) {
   if (auto jwt = decode_jwt(tokens.access_token); jwt && find_string(jwt.value().claims, "sub")) {
     return jwt.value().claims;
   }
-  return Json::object();
+  return Json(Json::value_t::object);
 }
 
 }  // namespace
