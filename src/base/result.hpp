@@ -44,7 +44,10 @@ template <class T>
 class Result {
  public:
   Result(T value) : ok_(true) { new (&value_) T(std::move(value)); }       // NOLINT: implicit on purpose
-  Result(Error error) : ok_(false) { new (&error_) Error(std::move(error)); }  // NOLINT
+  // An Error by reference (moved or copied in place): `return other.error();` builds no
+  // temporary Error to destroy at its call site.
+  Result(Error&& error) : ok_(false) { new (&error_) Error(std::move(error)); }  // NOLINT
+  Result(const Error& error) : ok_(false) { new (&error_) Error(error); }      // NOLINT
   Result(const Result& other) : ok_(other.ok_) {
     if (ok_) new (&value_) T(other.value_);
     else new (&error_) Error(other.error_);
