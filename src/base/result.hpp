@@ -43,7 +43,8 @@ struct Error {
 template <class T>
 class Result {
  public:
-  Result(T value) : ok_(true) { new (&value_) T(std::move(value)); }       // NOLINT: implicit on purpose
+  Result(T&& value) : ok_(true) { new (&value_) T(std::move(value)); }       // NOLINT: implicit on purpose
+  Result(const T& value) : ok_(true) { new (&value_) T(value); }             // NOLINT
   // An Error by reference (moved or copied in place): `return other.error();` builds no
   // temporary Error to destroy at its call site.
   Result(Error&& error) : ok_(false) { new (&error_) Error(std::move(error)); }  // NOLINT
