@@ -20,7 +20,8 @@ namespace {
 // fail() was called. No Json is built for an answer unless a part of it already is one.
 struct Call {
   explicit Call(const Json& a) : args(a) { answer.boolean("ok", true); }
-  void fail(Error e) { error = std::move(e); }
+  void fail(Error&& e) { error = std::move(e); }
+  void fail(const Error& e) { error = e; }
   void fail(ErrorCode code, const char* message) { error = make_error(code, message); }
   void bad_args(const char* what) { fail(ErrorCode::invalid_argument, what); }
 

@@ -38,7 +38,8 @@ struct SessionChange {
 
 class Session {
  public:
-  explicit Session(ClientConfig config) : config_(std::move(config)) {}
+  explicit Session(ClientConfig&& config) : config_(std::move(config)) {}
+  explicit Session(const ClientConfig& config) : config_(config) {}
 
   const ClientConfig& config() const { return config_; }
   bool authenticated() const { return tokens_.has_value(); }
