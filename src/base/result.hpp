@@ -83,9 +83,8 @@ class Result {
   };
 };
 
-inline Error make_error(ErrorCode code, std::string message) {
-  return Error{code, std::move(message)};
-}
+inline Error make_error(ErrorCode code, std::string&& message) { return Error{code, std::move(message)}; }
+inline Error make_error(ErrorCode code, const std::string& message) { return Error{code, message}; }
 // For a literal message: out of line, so a call site passes a pointer instead of expanding
 // std::string's constructor.
 Error make_error(ErrorCode code, const char* message);

@@ -6,7 +6,7 @@ namespace authwasm {
 namespace {
 
 Error jwt_error(const char* message) { return make_error(ErrorCode::invalid_jwt, message); }
-Error jwt_error(std::string message) { return make_error(ErrorCode::invalid_jwt, std::move(message)); }
+Error jwt_error(std::string&& message) { return make_error(ErrorCode::invalid_jwt, std::move(message)); }
 
 Result<Json> decode_segment(std::string_view segment, const char* what) {
   if (segment.empty()) return jwt_error(std::string("JWT ") + what + " is empty");

@@ -8,7 +8,7 @@ namespace authwasm {
 namespace {
 
 Error config_error(const char* message) { return make_error(ErrorCode::configuration, message); }
-Error config_error(std::string message) { return make_error(ErrorCode::configuration, std::move(message)); }
+Error config_error(std::string&& message) { return make_error(ErrorCode::configuration, std::move(message)); }
 
 }  // namespace
 

@@ -6,7 +6,7 @@
 namespace authwasm {
 namespace {
 
-Error bad_metadata(std::string message) { return make_error(ErrorCode::invalid_response, "discovery: " + std::move(message)); }
+Error bad_metadata(const std::string& message) { return make_error(ErrorCode::invalid_response, "discovery: " + message); }
 
 // Endpoint metadata member → the `endpoints` option it fills.
 struct Mapping {
