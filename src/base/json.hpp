@@ -43,6 +43,9 @@ Json object(std::initializer_list<Member> members);
 class JsonWriter {
  public:
   void string(const char* name, std::string_view value);
+  // The same for a std::string: its data and size are read here, once, not at each call site.
+  void string(const char* name, const std::string& value);
+  void string(const char* name, const char* value) { string(name, std::string_view(value)); }
   void number(const char* name, long long value);
   void boolean(const char* name, bool value);
   void value(const char* name, const Json& value);
