@@ -326,6 +326,8 @@ Result<Json> parse_json_object(std::string_view text, std::size_t max_depth) {
   return parsed;
 }
 
+Result<Json> parse_json_object(const std::string& text) { return parse_json_object(std::string_view(text)); }
+
 Json object(std::initializer_list<Member> members) {
   Json out = Json(Json::value_t::object);
   for (const auto& member : members) out[member.name] = member.value;

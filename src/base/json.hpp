@@ -22,6 +22,9 @@ Result<Json> parse_json(std::string_view text, std::size_t max_depth = kMaxJsonD
 
 // Parse and require a JSON object at the top.
 Result<Json> parse_json_object(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
+// The same for a std::string (its data and size read once, here, not at each call site) and a literal.
+Result<Json> parse_json_object(const std::string& text);
+inline Result<Json> parse_json_object(const char* text) { return parse_json_object(std::string_view(text)); }
 
 // Serialises without ever aborting: text that is not valid UTF-8 (a percent-decoded byte, a
 // hostile server's string) becomes U+FFFD instead of nlohmann's type_error 316, which with
