@@ -42,6 +42,8 @@ std::string base64url_encode(std::string_view bytes) {
   return out;
 }
 
+std::string base64url_encode(const std::string& bytes) { return base64url_encode(std::string_view(bytes)); }
+
 Result<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1) {
     return make_error(ErrorCode::invalid_base64url, "base64url: impossible length");

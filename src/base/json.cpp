@@ -535,6 +535,8 @@ void JsonWriter::raw(const char* name, std::string_view json_text) {
   text_ += json_text;
 }
 
+void JsonWriter::raw(const char* name, const std::string& json_text) { raw(name, std::string_view(json_text)); }
+
 void JsonWriter::members(const Json& object) {
   if (const auto* members = object.get_ptr<const Json::object_t*>()) {
     for (const auto& [name, member] : *members) append_member(text_, name, member);
@@ -561,6 +563,10 @@ const std::string& string_or_empty(const Json& object, const char* name) {
 bool string_equals(const Json& object, const char* name, std::string_view expected) {
   const std::string* text = find_string(object, name);
   return text && *text == expected;
+}
+
+bool string_equals(const Json& object, const char* name, const std::string& expected) {
+  return string_equals(object, name, std::string_view(expected));
 }
 
 std::optional<std::string> get_string(const Json& object, const char* name) {

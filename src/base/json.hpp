@@ -54,6 +54,8 @@ class JsonWriter {
   void value(const char* name, const Json& value);
   void real(const char* name, double value);              // as nlohmann writes a double
   void raw(const char* name, std::string_view json_text);  // a value already written as JSON text
+  void raw(const char* name, const std::string& json_text);
+  void raw(const char* name, const char* json_text) { raw(name, std::string_view(json_text)); }
   void members(const Json& object);  // every member of `object`, in order (none unless an object)
   std::string close() &&;            // the text, with its closing brace
 
@@ -73,6 +75,10 @@ const std::string* find_string(const Json& object, const char* name);
 const std::string& string_or_empty(const Json& object, const char* name);
 // Whether the member is a string equal to `expected` (false when it is missing or not a string).
 bool string_equals(const Json& object, const char* name, std::string_view expected);
+bool string_equals(const Json& object, const char* name, const std::string& expected);
+inline bool string_equals(const Json& object, const char* name, const char* expected) {
+  return string_equals(object, name, std::string_view(expected));
+}
 std::optional<double> get_number(const Json& object, const char* name);
 // Integral JSON numbers only (NumericDate, RFC 7519 §2, may be non-integral: it is truncated).
 std::optional<long long> get_int(const Json& object, const char* name);
