@@ -148,6 +148,9 @@ bool is_acceptable_endpoint(std::string_view url) {
          host.compare(0, 5, "[::1]") == 0;
 }
 
+std::optional<std::string> url_origin(const std::string& url) { return url_origin(std::string_view(url)); }
+bool is_acceptable_endpoint(const std::string& url) { return is_acceptable_endpoint(std::string_view(url)); }
+
 std::string resolve_endpoint(std::string_view issuer, std::string_view endpoint) {
   if (url_origin(endpoint)) return std::string(endpoint);
   std::string base(issuer);

@@ -36,10 +36,15 @@ std::string remove_query_params(std::string_view url, std::initializer_list<std:
 
 // scheme://authority of an absolute http(s) URL, lower-cased; nullopt when it is not one.
 std::optional<std::string> url_origin(std::string_view url);
+// The same for a std::string (its data and size read once, here) and a literal.
+std::optional<std::string> url_origin(const std::string& url);
+inline std::optional<std::string> url_origin(const char* url) { return url_origin(std::string_view(url)); }
 // The URL without query and fragment.
 std::string_view url_without_query(std::string_view url);
 // An absolute http(s) URL whose host is not a bare scheme; https, or http only on loopback.
 bool is_acceptable_endpoint(std::string_view url);
+bool is_acceptable_endpoint(const std::string& url);
+inline bool is_acceptable_endpoint(const char* url) { return is_acceptable_endpoint(std::string_view(url)); }
 
 // An endpoint option: absolute URLs stay as they are; "/path" is appended to the issuer.
 std::string resolve_endpoint(std::string_view issuer, std::string_view endpoint);

@@ -40,4 +40,6 @@ Result<DecodedJwt> decode_jwt(std::string_view token) {
                     std::string(token.substr(0, second)), std::move(signature).value()};
 }
 
+Result<DecodedJwt> decode_jwt(const std::string& token) { return decode_jwt(std::string_view(token)); }
+
 }  // namespace authwasm
