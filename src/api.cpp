@@ -52,7 +52,7 @@ std::vector<OpenSession>& sessions() {
 }
 
 std::vector<OpenSession>::iterator find_session(const Json& args) {
-  const long long handle = get_int(args, "handle").value_or(0);
+  const long long handle = int_or(args, "handle", 0);
   auto& all = sessions();
   return std::find_if(all.begin(), all.end(), [&](const OpenSession& open) { return open.handle == handle; });
 }
@@ -60,10 +60,10 @@ std::vector<OpenSession>::iterator find_session(const Json& args) {
 constexpr const char* kNoSuchClient = "no client with this handle (closed?)";
 
 Clock clock_of(const Json& args) {
-  return Clock{get_int(args, "wall").value_or(0), get_int(args, "mono").value_or(0)};
+  return Clock{int_or(args, "wall", 0), int_or(args, "mono", 0)};
 }
 
-long long mono_of(const Json& args) { return get_int(args, "mono").value_or(0); }
+long long mono_of(const Json& args) { return int_or(args, "mono", 0); }
 
 HttpResponse response_of(const Json& args) {
   return args.contains("response") ? http_response_from_json(args["response"]) : HttpResponse{};
@@ -77,7 +77,7 @@ const Json& member_of(const Json& args, const char* name) {
 
 // ------------------------------------------------------------------ operations
 void create_pkce(Call& c) {
-  auto pair = create_pkce_pair(static_cast<std::size_t>(get_int(c.args, "length").value_or(kPkceDefaultLength)));
+  auto pair = create_pkce_pair(static_cast<std::size_t>(int_or(c.args, "length", kPkceDefaultLength)));
   if (!pair) return c.fail(pair.error());
   c.answer.string("verifier", pair.value().verifier);
   c.answer.string("challenge", pair.value().challenge);
@@ -223,9 +223,9 @@ void authorization(Call& c) {
 
 void classify(Call& c) {
   const ApiAction action = c.session->classify_api_response(
-      static_cast<int>(get_int(c.args, "attempt").value_or(1)), get_true(c.args, "nonceRetried"),
-      static_cast<unsigned>(get_int(c.args, "generation").value_or(-1)),
-      static_cast<int>(get_int(c.args, "status").value_or(0)), string_or_empty(c.args, "wwwAuthenticate"));
+      static_cast<int>(int_or(c.args, "attempt", 1)), get_true(c.args, "nonceRetried"),
+      static_cast<unsigned>(int_or(c.args, "generation", -1)),
+      static_cast<int>(int_or(c.args, "status", 0)), string_or_empty(c.args, "wwwAuthenticate"));
   static const char* const names[] = {"deliver", "refresh_and_retry", "retry", "nonce_retry"};
   c.answer.string("action", names[static_cast<int>(action)]);
 }
@@ -260,7 +260,7 @@ void receive_tab(Call& c) {
 
 void refresh_gate_op(Call& c) {
   Session& s = *c.session;
-  const RefreshGate gate = refresh_gate(s, static_cast<unsigned>(get_int(c.args, "since").value_or(-1)), mono_of(c.args));
+  const RefreshGate gate = refresh_gate(s, static_cast<unsigned>(int_or(c.args, "since", -1)), mono_of(c.args));
   if (gate != RefreshGate::proceed) s.abandon_refresh();  // this tab's flight ends without a request
   c.answer.string("gate", gate == RefreshGate::proceed ? "proceed" : gate == RefreshGate::skip ? "skip" : "ended");
   c.answer.value("user", s.user());
@@ -281,7 +281,7 @@ void dpop_proof_input(Call& c) {
   const std::string* htm = find_string(c.args, "htm");
   const std::string* htu = find_string(c.args, "htu");
   if (!htm || !htu) return c.bad_args("htm and htu must be strings");
-  auto input = c.session->dpop_proof_input(*htm, *htu, get_true(c.args, "resource"), get_int(c.args, "wall").value_or(0));
+  auto input = c.session->dpop_proof_input(*htm, *htu, get_true(c.args, "resource"), int_or(c.args, "wall", 0));
   if (!input) return c.fail(input.error());
   c.answer.string("signingInput", input.value());
 }

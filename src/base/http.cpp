@@ -23,7 +23,7 @@ std::string to_json_text(const HttpRequest& request) {
 
 HttpResponse http_response_from_json(const Json& object) {
   HttpResponse response;
-  response.status = static_cast<int>(get_int(object, "status").value_or(0));
+  response.status = static_cast<int>(int_or(object, "status", 0));
   response.content_type = string_or_empty(object, "contentType");
   response.www_authenticate = string_or_empty(object, "wwwAuthenticate");
   response.body = string_or_empty(object, "body");

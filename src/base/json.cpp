@@ -596,4 +596,8 @@ std::optional<long long> get_int(const Json& object, const char* name) {
   return static_cast<long long>(*v);
 }
 
+long long int_or(const Json& object, const char* name, long long fallback) {
+  return get_int(object, name).value_or(fallback);
+}
+
 }  // namespace authwasm

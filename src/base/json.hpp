@@ -82,6 +82,8 @@ inline bool string_equals(const Json& object, const char* name, const char* expe
 std::optional<double> get_number(const Json& object, const char* name);
 // Integral JSON numbers only (NumericDate, RFC 7519 §2, may be non-integral: it is truncated).
 std::optional<long long> get_int(const Json& object, const char* name);
+// get_int(object, name).value_or(fallback), out of line (no optional at each call site).
+long long int_or(const Json& object, const char* name, long long fallback);
 // True only for the JSON literal true: a missing or mistyped member is false (never
 // nlohmann's value(), whose get<bool> on a string aborts without exceptions).
 bool get_true(const Json& object, const char* name);

@@ -250,7 +250,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     // The same validation as an answer from the token endpoint: no second parser for tokens.
     auto user = session.accept_token_response(shared_token_response(m["token"], left_s, handoff_to_me), expect, clock);
     if (!user) return ignored(tabs, TabIgnore::rejected, user.error().message, *type);
-    session.set_token_lifetime(get_int(m["token"], "lifetime").value_or(0));
+    session.set_token_lifetime(int_or(m["token"], "lifetime", 0));
     if (handoff_to_me) session.set_login_nonce(string_or_empty(m, "nonce"));
     tabs.last_token_wall = std::max(tabs.last_token_wall, *at);
     action.kind = TabAction::adopt;
