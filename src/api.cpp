@@ -20,7 +20,8 @@ namespace {
 // fail() was called. No Json is built for an answer unless a part of it already is one.
 struct Call {
   explicit Call(const Json& a) : args(a) { answer.boolean("ok", true); }
-  void fail(Error e) { error = std::move(e); }
+  void fail(Error&& e) { error = std::move(e); }
+  void fail(const Error& e) { error = e; }
   void fail(ErrorCode code, const char* message) { error = make_error(code, message); }
   void bad_args(const char* what) { fail(ErrorCode::invalid_argument, what); }
 
@@ -51,7 +52,7 @@ std::vector<OpenSession>& sessions() {
 }
 
 std::vector<OpenSession>::iterator find_session(const Json& args) {
-  const long long handle = get_int(args, "handle").value_or(0);
+  const long long handle = int_or(args, "handle", 0);
   auto& all = sessions();
   return std::find_if(all.begin(), all.end(), [&](const OpenSession& open) { return open.handle == handle; });
 }
@@ -59,10 +60,10 @@ std::vector<OpenSession>::iterator find_session(const Json& args) {
 constexpr const char* kNoSuchClient = "no client with this handle (closed?)";
 
 Clock clock_of(const Json& args) {
-  return Clock{get_int(args, "wall").value_or(0), get_int(args, "mono").value_or(0)};
+  return Clock{int_or(args, "wall", 0), int_or(args, "mono", 0)};
 }
 
-long long mono_of(const Json& args) { return get_int(args, "mono").value_or(0); }
+long long mono_of(const Json& args) { return int_or(args, "mono", 0); }
 
 HttpResponse response_of(const Json& args) {
   return args.contains("response") ? http_response_from_json(args["response"]) : HttpResponse{};
@@ -76,7 +77,7 @@ const Json& member_of(const Json& args, const char* name) {
 
 // ------------------------------------------------------------------ operations
 void create_pkce(Call& c) {
-  auto pair = create_pkce_pair(static_cast<std::size_t>(get_int(c.args, "length").value_or(kPkceDefaultLength)));
+  auto pair = create_pkce_pair(static_cast<std::size_t>(int_or(c.args, "length", kPkceDefaultLength)));
   if (!pair) return c.fail(pair.error());
   c.answer.string("verifier", pair.value().verifier);
   c.answer.string("challenge", pair.value().challenge);
@@ -160,7 +161,7 @@ void parse_redirect(Call& c) {
   if (!transaction) return c.fail(transaction.error());
   auto code = parse_callback(s.config(), *url, transaction.value());
   if (!code) return c.fail(code.error());
-  c.answer.value("request", to_json(code_token_request(s.config(), code.value(), transaction.value())));
+  c.answer.raw("request", to_json_text(code_token_request(s.config(), code.value(), transaction.value())));
   c.answer.string("returnTo", transaction.value().return_to);
 }
 
@@ -197,7 +198,7 @@ void password_request(Call& c) {
     return c.bad_args("username and password must be non-empty strings");
   }
   if (s.config().endpoints.login.empty()) return c.fail(ErrorCode::configuration, "no login endpoint");
-  c.answer.value("request", to_json(s.password_login_request(*username, *password)));
+  c.answer.raw("request", to_json_text(s.password_login_request(*username, *password)));
 }
 
 void begin_refresh(Call& c) {
@@ -206,7 +207,7 @@ void begin_refresh(Call& c) {
   // unavailable (memory mode without a refresh token): js/ may ask the holder tab instead.
   static const char* const steps[] = {"start", "join", "unavailable"};
   c.answer.string("step", steps[step.kind == RefreshStep::start ? 0 : step.kind == RefreshStep::join ? 1 : 2]);
-  if (step.kind == RefreshStep::start) c.answer.value("request", to_json(step.request));
+  if (step.kind == RefreshStep::start) c.answer.raw("request", to_json_text(step.request));
   // generation: for refreshGate, once this tab holds the cross-tab lock (src/tabs/tab_message.hpp)
   c.answer.number("generation", s.generation());
 }
@@ -233,18 +234,16 @@ void authorization(Call& c) {
 
 void classify(Call& c) {
   const ApiAction action = c.session->classify_api_response(
-      static_cast<int>(get_int(c.args, "attempt").value_or(1)), get_true(c.args, "nonceRetried"),
-      static_cast<unsigned>(get_int(c.args, "generation").value_or(-1)),
-      static_cast<int>(get_int(c.args, "status").value_or(0)), string_or_empty(c.args, "wwwAuthenticate"));
+      static_cast<int>(int_or(c.args, "attempt", 1)), get_true(c.args, "nonceRetried"),
+      static_cast<unsigned>(int_or(c.args, "generation", -1)),
+      static_cast<int>(int_or(c.args, "status", 0)), string_or_empty(c.args, "wwwAuthenticate"));
   static const char* const names[] = {"deliver", "refresh_and_retry", "retry", "nonce_retry"};
   c.answer.string("action", names[static_cast<int>(action)]);
 }
 
 void logout(Call& c) {
   Session& s = *c.session;
-  Json requests = Json::array();
-  for (const auto& r : s.logout_requests(get_true(c.args, "everywhere"), mono_of(c.args))) requests.push_back(to_json(r));
-  c.answer.value("requests", requests);
+  c.answer.raw("requests", s.logout_requests_json(get_true(c.args, "everywhere"), mono_of(c.args)));
   c.answer.string("endSessionUrl", get_true(c.args, "redirect")
       ? s.end_session_url(string_or_empty(c.args, "postLogoutRedirectUri"), string_or_empty(c.args, "state"))
       : "");
@@ -254,8 +253,8 @@ void wipe(Call& c) { c.session->wipe(); }
 
 void info(Call& c) {
   Session& s = *c.session;
-  c.answer.members(s.info(mono_of(c.args)));
-  c.answer.value("tabMessages", s.tab_state().stats());
+  s.write_info(c.answer, mono_of(c.args));
+  c.answer.raw("tabMessages", s.tab_state().stats_json_text());
   c.answer.boolean("holdsRefreshToken", s.holds_refresh_token());
 }
 
@@ -272,7 +271,7 @@ void receive_tab(Call& c) {
 
 void refresh_gate_op(Call& c) {
   Session& s = *c.session;
-  const RefreshGate gate = refresh_gate(s, static_cast<unsigned>(get_int(c.args, "since").value_or(-1)), mono_of(c.args));
+  const RefreshGate gate = refresh_gate(s, static_cast<unsigned>(int_or(c.args, "since", -1)), mono_of(c.args));
   if (gate != RefreshGate::proceed) s.abandon_refresh();  // this tab's flight ends without a request
   c.answer.string("gate", gate == RefreshGate::proceed ? "proceed" : gate == RefreshGate::skip ? "skip" : "ended");
   c.answer.value("user", s.user());
@@ -294,7 +293,7 @@ void dpop_proof_input(Call& c) {
   const std::string* htm = find_string(c.args, "htm");
   const std::string* htu = find_string(c.args, "htu");
   if (!htm || !htu) return c.bad_args("htm and htu must be strings");
-  auto input = c.session->dpop_proof_input(*htm, *htu, get_true(c.args, "resource"), get_int(c.args, "wall").value_or(0));
+  auto input = c.session->dpop_proof_input(*htm, *htu, get_true(c.args, "resource"), int_or(c.args, "wall", 0));
   if (!input) return c.fail(input.error());
   c.answer.string("signingInput", input.value());
 }
@@ -333,7 +332,7 @@ void discovery_request_op(Call& c) {
   if (!timeout) return c.fail(timeout.error());
   HttpRequest request = discovery_request(*issuer);
   request.timeout_ms = timeout.value();
-  c.answer.value("request", to_json(request));
+  c.answer.raw("request", to_json_text(request));
 }
 
 void apply_discovery_op(Call& c) {
@@ -343,7 +342,7 @@ void apply_discovery_op(Call& c) {
 }
 
 void endpoints_op(Call& c) {
-  c.answer.value("endpoints", endpoints_json(c.session->config()));
+  c.answer.raw("endpoints", endpoints_json_text(c.session->config()));
   c.answer.number("timeoutMs", c.session->config().timeout_ms);
 }
 
@@ -381,7 +380,7 @@ std::string fresh_authorization(long long handle, long long mono_ms) {
   for (const auto& open : sessions()) {
     if (open.handle != handle) continue;
     auto header = open.session->authorization(mono_ms);
-    return header ? std::to_string(open.session->generation()) + " " + header.value() : std::string();
+    return header ? decimal(open.session->generation()) + " " + header.value() : std::string();
   }
   return std::string();
 }

@@ -1,6 +1,5 @@
 #include "base/base64url.hpp"
 
-#include <array>
 #include <cstdint>
 
 namespace authwasm {
@@ -9,13 +8,14 @@ namespace {
 constexpr char kAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-constexpr std::array<int8_t, 256> make_reverse() {
-  std::array<int8_t, 256> table{};
-  for (auto& v : table) v = -1;
-  for (int i = 0; i < 64; ++i) table[static_cast<uint8_t>(kAlphabet[i])] = static_cast<int8_t>(i);
-  return table;
+// A character's 6-bit value (RFC 4648 §5, Table 2), or -1 outside the alphabet: computed, not
+// a 256-byte table in the module's data.
+int sextet(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  return c == '-' ? 62 : c == '_' ? 63 : -1;
 }
-constexpr auto kReverse = make_reverse();
 
 }  // namespace
 
@@ -42,6 +42,8 @@ std::string base64url_encode(std::string_view bytes) {
   return out;
 }
 
+std::string base64url_encode(const std::string& bytes) { return base64url_encode(std::string_view(bytes)); }
+
 Result<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1) {
     return make_error(ErrorCode::invalid_base64url, "base64url: impossible length");
@@ -51,7 +53,7 @@ Result<std::string> base64url_decode(std::string_view text) {
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
-    const int8_t v = kReverse[static_cast<uint8_t>(c)];
+    const int v = sextet(c);
     if (v < 0) return make_error(ErrorCode::invalid_base64url, "base64url: character outside the alphabet");
     acc = (acc << 6) | uint32_t(v);
     bits += 6;

@@ -4,21 +4,26 @@
 
 namespace authwasm {
 
-Json to_json(const HttpRequest& request) {
-  Json headers = Json::object();
-  for (const auto& [name, value] : request.headers) headers[name] = value;
-  Json out = object({{"method", request.method}, {"url", request.url}, {"headers", std::move(headers)},
-              {"credentials", request.credentials}});
-  if (!request.body.empty()) out["body"] = request.body;
-  if (request.timeout_ms > 0) out["timeoutMs"] = request.timeout_ms;
-  if (request.dpop) out["dpop"] = true;
-  if (request.dpop_ath) out["dpopAth"] = true;
-  return out;
+std::string to_json_text(const HttpRequest& request) {
+  JsonWriter headers;
+  headers.string("Accept", "application/json");
+  if (request.content_type) headers.string("Content-Type", request.content_type);
+  if (!request.authorization.empty()) headers.string("Authorization", request.authorization);
+  JsonWriter out;
+  out.string("method", request.method);
+  out.string("url", request.url);
+  out.raw("headers", std::move(headers).close());
+  out.string("credentials", request.credentials);
+  if (!request.body.empty()) out.string("body", request.body);
+  if (request.timeout_ms > 0) out.number("timeoutMs", request.timeout_ms);
+  if (request.dpop) out.boolean("dpop", true);
+  if (request.dpop_ath) out.boolean("dpopAth", true);
+  return std::move(out).close();
 }
 
 HttpResponse http_response_from_json(const Json& object) {
   HttpResponse response;
-  response.status = static_cast<int>(get_int(object, "status").value_or(0));
+  response.status = static_cast<int>(int_or(object, "status", 0));
   response.content_type = string_or_empty(object, "contentType");
   response.www_authenticate = string_or_empty(object, "wwwAuthenticate");
   response.body = string_or_empty(object, "body");

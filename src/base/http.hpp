@@ -1,6 +1,7 @@
 // Sans-I/O HTTP: the core describes requests and consumes responses; js/ runs fetch().
 #pragma once
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -8,16 +9,17 @@
 
 namespace authwasm {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
 struct HttpRequest {
-  std::string method = "GET";
+  // Literals (static storage), not std::string: every request would construct and destroy them.
+  std::string_view method = "GET";
   std::string url;
-  Headers headers;
+  // Headers: every request asks for JSON (Accept: application/json), and has these when set.
+  const char* content_type = nullptr;  // a literal
+  std::string authorization;
   std::string body;
   // fetch()'s credentials mode: "include" sends and accepts cookies cross-origin (the
   // HttpOnly refresh cookie), "same-origin", or "omit" (OpenID Providers: no cookies).
-  std::string credentials = "same-origin";
+  std::string_view credentials = "same-origin";
   // The deadline js/ enforces with an AbortSignal (client option timeoutSeconds): past it the
   // call fails with `timeout` and nothing changes. 0: none.
   long long timeout_ms = 0;
@@ -37,7 +39,8 @@ struct HttpResponse {
   std::string dpop_nonce;  // the DPoP-Nonce header (RFC 9449 §8), when the server sent one
 };
 
-Json to_json(const HttpRequest& request);
+// {method, url, headers, credentials, body?, timeoutMs?, dpop?, dpopAth?} as JSON text, for js/.
+std::string to_json_text(const HttpRequest& request);
 // From the {status, contentType, wwwAuthenticate, body, truncated} object js/ sends.
 HttpResponse http_response_from_json(const Json& object);
 

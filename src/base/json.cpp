@@ -326,8 +326,10 @@ Result<Json> parse_json_object(std::string_view text, std::size_t max_depth) {
   return parsed;
 }
 
+Result<Json> parse_json_object(const std::string& text) { return parse_json_object(std::string_view(text)); }
+
 Json object(std::initializer_list<Member> members) {
-  Json out = Json::object();
+  Json out = Json(Json::value_t::object);
   for (const auto& member : members) out[member.name] = member.value;
   return out;
 }
@@ -483,6 +485,12 @@ void append_json(std::string& out, const Json& value) {
 
 }  // namespace
 
+std::string decimal(long long value) {
+  std::string out;
+  append_integer(out, value);
+  return out;
+}
+
 std::string dump_json(const Json& value) {
   std::string out;
   append_json(out, value);
@@ -500,6 +508,8 @@ void JsonWriter::string(const char* name, std::string_view value) {
   append_escaped(text_, value);
 }
 
+void JsonWriter::string(const char* name, const std::string& value) { string(name, std::string_view(value)); }
+
 void JsonWriter::number(const char* name, long long value) {
   this->name(name);
   append_integer(text_, value);
@@ -514,6 +524,18 @@ void JsonWriter::value(const char* name, const Json& value) {
   this->name(name);
   append_json(text_, value);
 }
+
+void JsonWriter::real(const char* name, double value) {
+  this->name(name);
+  append_float(text_, value);
+}
+
+void JsonWriter::raw(const char* name, std::string_view json_text) {
+  this->name(name);
+  text_ += json_text;
+}
+
+void JsonWriter::raw(const char* name, const std::string& json_text) { raw(name, std::string_view(json_text)); }
 
 void JsonWriter::members(const Json& object) {
   if (const auto* members = object.get_ptr<const Json::object_t*>()) {
@@ -543,6 +565,10 @@ bool string_equals(const Json& object, const char* name, std::string_view expect
   return text && *text == expected;
 }
 
+bool string_equals(const Json& object, const char* name, const std::string& expected) {
+  return string_equals(object, name, std::string_view(expected));
+}
+
 std::optional<std::string> get_string(const Json& object, const char* name) {
   const std::string* text = find_string(object, name);
   if (!text) return std::nullopt;
@@ -568,6 +594,10 @@ std::optional<long long> get_int(const Json& object, const char* name) {
   auto v = get_number(object, name);
   if (!v || *v < -9.0e15 || *v > 9.0e15) return std::nullopt;  // exactly representable range
   return static_cast<long long>(*v);
+}
+
+long long int_or(const Json& object, const char* name, long long fallback) {
+  return get_int(object, name).value_or(fallback);
 }
 
 }  // namespace authwasm

@@ -22,6 +22,9 @@ Result<Json> parse_json(std::string_view text, std::size_t max_depth = kMaxJsonD
 
 // Parse and require a JSON object at the top.
 Result<Json> parse_json_object(std::string_view text, std::size_t max_depth = kMaxJsonDepth);
+// The same for a std::string (its data and size read once, here, not at each call site) and a literal.
+Result<Json> parse_json_object(const std::string& text);
+inline Result<Json> parse_json_object(const char* text) { return parse_json_object(std::string_view(text)); }
 
 // Serialises without ever aborting: text that is not valid UTF-8 (a percent-decoded byte, a
 // hostile server's string) becomes U+FFFD instead of nlohmann's type_error 316, which with
@@ -43,9 +46,16 @@ Json object(std::initializer_list<Member> members);
 class JsonWriter {
  public:
   void string(const char* name, std::string_view value);
+  // The same for a std::string: its data and size are read here, once, not at each call site.
+  void string(const char* name, const std::string& value);
+  void string(const char* name, const char* value) { string(name, std::string_view(value)); }
   void number(const char* name, long long value);
   void boolean(const char* name, bool value);
   void value(const char* name, const Json& value);
+  void real(const char* name, double value);              // as nlohmann writes a double
+  void raw(const char* name, std::string_view json_text);  // a value already written as JSON text
+  void raw(const char* name, const std::string& json_text);
+  void raw(const char* name, const char* json_text) { raw(name, std::string_view(json_text)); }
   void members(const Json& object);  // every member of `object`, in order (none unless an object)
   std::string close() &&;            // the text, with its closing brace
 
@@ -53,6 +63,9 @@ class JsonWriter {
   void name(const char* name);
   std::string text_ = "{";
 };
+
+// An integer's decimal text, as JSON writes it (std::to_string would link libc++'s digit tables).
+std::string decimal(long long value);
 
 // Checked member access: never at() (it throws) and never an unchecked get().
 std::optional<std::string> get_string(const Json& object, const char* name);
@@ -62,9 +75,15 @@ const std::string* find_string(const Json& object, const char* name);
 const std::string& string_or_empty(const Json& object, const char* name);
 // Whether the member is a string equal to `expected` (false when it is missing or not a string).
 bool string_equals(const Json& object, const char* name, std::string_view expected);
+bool string_equals(const Json& object, const char* name, const std::string& expected);
+inline bool string_equals(const Json& object, const char* name, const char* expected) {
+  return string_equals(object, name, std::string_view(expected));
+}
 std::optional<double> get_number(const Json& object, const char* name);
 // Integral JSON numbers only (NumericDate, RFC 7519 §2, may be non-integral: it is truncated).
 std::optional<long long> get_int(const Json& object, const char* name);
+// get_int(object, name).value_or(fallback), out of line (no optional at each call site).
+long long int_or(const Json& object, const char* name, long long fallback);
 // True only for the JSON literal true: a missing or mistyped member is false (never
 // nlohmann's value(), whose get<bool> on a string aborts without exceptions).
 bool get_true(const Json& object, const char* name);

@@ -43,8 +43,12 @@ struct Error {
 template <class T>
 class Result {
  public:
-  Result(T value) : ok_(true) { new (&value_) T(std::move(value)); }       // NOLINT: implicit on purpose
-  Result(Error error) : ok_(false) { new (&error_) Error(std::move(error)); }  // NOLINT
+  Result(T&& value) : ok_(true) { new (&value_) T(std::move(value)); }       // NOLINT: implicit on purpose
+  Result(const T& value) : ok_(true) { new (&value_) T(value); }             // NOLINT
+  // An Error by reference (moved or copied in place): `return other.error();` builds no
+  // temporary Error to destroy at its call site.
+  Result(Error&& error) : ok_(false) { new (&error_) Error(std::move(error)); }  // NOLINT
+  Result(const Error& error) : ok_(false) { new (&error_) Error(error); }      // NOLINT
   Result(const Result& other) : ok_(other.ok_) {
     if (ok_) new (&value_) T(other.value_);
     else new (&error_) Error(other.error_);
@@ -79,9 +83,8 @@ class Result {
   };
 };
 
-inline Error make_error(ErrorCode code, std::string message) {
-  return Error{code, std::move(message)};
-}
+inline Error make_error(ErrorCode code, std::string&& message) { return Error{code, std::move(message)}; }
+inline Error make_error(ErrorCode code, const std::string& message) { return Error{code, message}; }
 // For a literal message: out of line, so a call site passes a pointer instead of expanding
 // std::string's constructor.
 Error make_error(ErrorCode code, const char* message);

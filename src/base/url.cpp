@@ -76,14 +76,22 @@ Result<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
+void append_form_field(std::string& form, std::string_view name, std::string_view value) {
+  if (!form.empty()) form += '&';
+  form += percent_encode(name);
+  form += '=';
+  form += percent_encode(value);
+}
+
 std::string form_encode(const Params& params) {
   std::string out;
-  for (const auto& [name, value] : params) {
-    if (!out.empty()) out += '&';
-    out += percent_encode(name);
-    out += '=';
-    out += percent_encode(value);
-  }
+  for (const auto& [name, value] : params) append_form_field(out, name, value);
+  return out;
+}
+
+std::string form_encode(std::initializer_list<FormField> fields) {
+  std::string out;
+  for (const auto& field : fields) append_form_field(out, field.name, field.value);
   return out;
 }
 
@@ -104,7 +112,7 @@ Result<Params> parse_query(std::string_view url) {
   return params;
 }
 
-std::string remove_query_params(std::string_view url, const std::vector<std::string>& names) {
+std::string remove_query_params(std::string_view url, std::initializer_list<std::string_view> names) {
   std::string kept;
   for_each_query_piece(url, [&](std::string_view piece) {
     auto name = percent_decode(piece.substr(0, piece.find('=')));
@@ -139,6 +147,9 @@ bool is_acceptable_endpoint(std::string_view url) {
   return host.compare(0, 9, "127.0.0.1") == 0 || host.compare(0, 9, "localhost") == 0 ||
          host.compare(0, 5, "[::1]") == 0;
 }
+
+std::optional<std::string> url_origin(const std::string& url) { return url_origin(std::string_view(url)); }
+bool is_acceptable_endpoint(const std::string& url) { return is_acceptable_endpoint(std::string_view(url)); }
 
 std::string resolve_endpoint(std::string_view issuer, std::string_view endpoint) {
   if (url_origin(endpoint)) return std::string(endpoint);

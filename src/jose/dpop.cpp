@@ -1,7 +1,6 @@
 #include "jose/dpop.hpp"
 
 #include <cctype>
-#include <vector>
 
 #include "base/base64url.hpp"
 #include "base/random.hpp"
@@ -53,29 +52,27 @@ std::optional<std::string> normalize_percent_encoding(std::string_view path) {
   return out;
 }
 
-// RFC 3986 §5.2.4 remove_dot_segments, on a path that starts with '/'.
+// RFC 3986 §5.2.4 remove_dot_segments, on a path that starts with '/'. `out` holds the
+// segments kept so far, each with its leading '/': ".." drops the last one, and a final "." or
+// ".." leaves an empty segment (a trailing '/').
 std::string remove_dot_segments(std::string_view path) {
-  std::vector<std::string_view> segments;
+  std::string out;
   std::size_t start = 1;
   for (;;) {
     const std::size_t slash = path.find('/', start);
     const std::string_view segment = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     const bool last = slash == std::string_view::npos;
     if (segment == "..") {
-      if (!segments.empty()) segments.pop_back();
-      if (last) segments.emplace_back();
+      if (!out.empty()) out.resize(out.rfind('/'));
+      if (last) out += '/';
     } else if (segment == ".") {
-      if (last) segments.emplace_back();
+      if (last) out += '/';
     } else {
-      segments.push_back(segment);
+      out += '/';
+      out += segment;
     }
     if (last) break;
     start = slash + 1;
-  }
-  std::string out;
-  for (const auto& segment : segments) {
-    out += '/';
-    out += segment;
   }
   return out.empty() ? "/" : out;
 }
@@ -98,6 +95,15 @@ Json EcPublicJwk::to_json() const {
   return object({{"crv", "P-256"}, {"kty", "EC"}, {"x", x}, {"y", y}});
 }
 
+std::string EcPublicJwk::to_json_text() const {
+  JsonWriter out;
+  out.string("crv", "P-256");
+  out.string("kty", "EC");
+  out.string("x", x);
+  out.string("y", y);
+  return std::move(out).close();
+}
+
 std::optional<std::string> normalize_htu(std::string_view url) {
   auto origin = url_origin(url);
   if (!origin) return std::nullopt;
@@ -114,7 +120,7 @@ std::optional<std::string> normalize_htu(std::string_view url) {
 }
 
 std::string jwk_thumbprint(const EcPublicJwk& key) {
-  return base64url_encode(sha256(R"({"crv":"P-256","kty":"EC","x":")" + key.x + R"(","y":")" + key.y + R"("})"));
+  return base64url_encode(sha256(key.to_json_text()));  // x and y are base64url: written as they are
 }
 
 std::string access_token_hash(std::string_view access_token) { return base64url_encode(sha256(access_token)); }
@@ -125,11 +131,18 @@ Result<std::string> dpop_signing_input(const EcPublicJwk& key, const DpopClaims&
   if (claims.htm.empty()) return make_error(ErrorCode::invalid_argument, "DPoP htm must be an HTTP method");
   auto jti = random_bytes(16);
   if (!jti) return jti.error();
-  const Json header = object({{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", key.to_json()}});
-  Json payload = object({{"jti", base64url_encode(jti.value())}, {"htm", claims.htm}, {"htu", *htu}, {"iat", claims.iat_s}});
-  if (!claims.ath.empty()) payload["ath"] = claims.ath;
-  if (!claims.nonce.empty()) payload["nonce"] = claims.nonce;
-  return base64url_encode(dump_json(header)) + "." + base64url_encode(dump_json(payload));
+  JsonWriter header;
+  header.string("typ", "dpop+jwt");
+  header.string("alg", "ES256");
+  header.raw("jwk", key.to_json_text());
+  JsonWriter payload;
+  payload.string("jti", base64url_encode(jti.value()));
+  payload.string("htm", claims.htm);
+  payload.string("htu", *htu);
+  payload.number("iat", claims.iat_s);
+  if (!claims.ath.empty()) payload.string("ath", claims.ath);
+  if (!claims.nonce.empty()) payload.string("nonce", claims.nonce);
+  return base64url_encode(std::move(header).close()) + "." + base64url_encode(std::move(payload).close());
 }
 
 Result<std::string> assemble_compact_jws(std::string_view signing_input, std::string_view signature) {

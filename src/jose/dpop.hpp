@@ -15,6 +15,7 @@ struct EcPublicJwk {
   std::string x, y;
   static Result<EcPublicJwk> from_json(const Json& jwk);  // kty EC, crv P-256; "d" is refused
   Json to_json() const;                                   // exactly {crv, kty, x, y}
+  std::string to_json_text() const;                       // the same as text, in that order (RFC 7638 §3.2)
 };
 
 // RFC 9449 §4.3 check 9: htu compared without query and fragment, after RFC 3986 §6.2.2

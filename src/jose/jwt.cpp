@@ -6,7 +6,7 @@ namespace authwasm {
 namespace {
 
 Error jwt_error(const char* message) { return make_error(ErrorCode::invalid_jwt, message); }
-Error jwt_error(std::string message) { return make_error(ErrorCode::invalid_jwt, std::move(message)); }
+Error jwt_error(std::string&& message) { return make_error(ErrorCode::invalid_jwt, std::move(message)); }
 
 Result<Json> decode_segment(std::string_view segment, const char* what) {
   if (segment.empty()) return jwt_error(std::string("JWT ") + what + " is empty");
@@ -39,5 +39,7 @@ Result<DecodedJwt> decode_jwt(std::string_view token) {
   return DecodedJwt{std::move(header).value(), std::move(claims).value(),
                     std::string(token.substr(0, second)), std::move(signature).value()};
 }
+
+Result<DecodedJwt> decode_jwt(const std::string& token) { return decode_jwt(std::string_view(token)); }
 
 }  // namespace authwasm

@@ -19,5 +19,8 @@ struct DecodedJwt {
 };
 
 Result<DecodedJwt> decode_jwt(std::string_view token);
+// The same for a std::string (its data and size read once, here) and a literal.
+Result<DecodedJwt> decode_jwt(const std::string& token);
+inline Result<DecodedJwt> decode_jwt(const char* token) { return decode_jwt(std::string_view(token)); }
 
 }  // namespace authwasm

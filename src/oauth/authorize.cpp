@@ -103,19 +103,19 @@ Result<AuthorizationStart> begin_authorization(const ClientConfig& config, const
   t.redirect_uri = config.redirect_uri;
   t.return_to = options.return_to.empty() ? "/" : options.return_to;
 
-  Params params = {{"response_type", "code"},
-                   {"client_id", config.client_id},
-                   {"redirect_uri", config.redirect_uri},
-                   {"scope", config.scope},
-                   {"state", t.state},
-                   {"nonce", t.nonce},
-                   {"code_challenge", pkce.value().challenge},
-                   {"code_challenge_method", "S256"}};
-  if (!options.prompt.empty()) params.emplace_back("prompt", options.prompt);
-  if (!options.dpop_jkt.empty()) params.emplace_back("dpop_jkt", options.dpop_jkt);  // RFC 9449 §10
-  params.insert(params.end(), options.extra_params.begin(), options.extra_params.end());
+  std::string query = form_encode({{"response_type", "code"},
+                                   {"client_id", config.client_id},
+                                   {"redirect_uri", config.redirect_uri},
+                                   {"scope", config.scope},
+                                   {"state", t.state},
+                                   {"nonce", t.nonce},
+                                   {"code_challenge", pkce.value().challenge},
+                                   {"code_challenge_method", "S256"}});
+  if (!options.prompt.empty()) append_form_field(query, "prompt", options.prompt);
+  if (!options.dpop_jkt.empty()) append_form_field(query, "dpop_jkt", options.dpop_jkt);  // RFC 9449 §10
+  for (const auto& [name, value] : options.extra_params) append_form_field(query, name, value);
   const char separator = config.endpoints.authorization.find('?') == std::string::npos ? '?' : '&';
-  return AuthorizationStart{config.endpoints.authorization + separator + form_encode(params), std::move(t)};
+  return AuthorizationStart{config.endpoints.authorization + separator + query, std::move(t)};
 }
 
 Result<std::string> parse_callback(const ClientConfig& config, std::string_view callback_url,
@@ -182,7 +182,7 @@ HttpRequest code_token_request(const ClientConfig& config, const std::string& co
   request.url = config.endpoints.token;
   request.timeout_ms = config.timeout_ms;
   request.dpop = config.dpop;
-  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+  request.content_type = "application/x-www-form-urlencoded";
   request.body = form_encode({{"grant_type", "authorization_code"},
                               {"code", code},
                               {"redirect_uri", transaction.redirect_uri},

@@ -8,7 +8,7 @@ namespace authwasm {
 namespace {
 
 Error config_error(const char* message) { return make_error(ErrorCode::configuration, message); }
-Error config_error(std::string message) { return make_error(ErrorCode::configuration, std::move(message)); }
+Error config_error(std::string&& message) { return make_error(ErrorCode::configuration, std::move(message)); }
 
 }  // namespace
 
@@ -79,7 +79,7 @@ Result<ClientConfig> parse_client_config(const Json& options) {
   }
 
   // Endpoints: the reference server's contract by default (DESIGN.md §2), each overridable.
-  const Json no_endpoints = Json::object();
+  const Json no_endpoints = Json(Json::value_t::object);
   const Json& given = options.contains("endpoints") ? options["endpoints"] : no_endpoints;
   if (!given.is_object()) return config_error("endpoints must be an object");
   struct Slot { const char* name; std::string Endpoints::*member; const char* fallback; };

@@ -6,7 +6,7 @@
 namespace authwasm {
 namespace {
 
-Error bad_metadata(std::string message) { return make_error(ErrorCode::invalid_response, "discovery: " + std::move(message)); }
+Error bad_metadata(const std::string& message) { return make_error(ErrorCode::invalid_response, "discovery: " + message); }
 
 // Endpoint metadata member → the `endpoints` option it fills.
 struct Mapping {
@@ -43,7 +43,6 @@ HttpRequest discovery_request(std::string_view issuer) {
   while (!base.empty() && base.back() == '/') base.pop_back();  // Discovery §4.1
   HttpRequest request;
   request.url = base + "/.well-known/openid-configuration";
-  request.headers = {{"Accept", "application/json"}};
   request.credentials = "omit";
   return request;
 }
@@ -52,8 +51,8 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
   if (!options.is_object()) return make_error(ErrorCode::configuration, "options must be an object");
   const std::string* issuer = find_string(options, "issuer");
   if (!issuer) return make_error(ErrorCode::configuration, "issuer is required");
-  if (response.status >= 500) return make_error(ErrorCode::server_error, "discovery: HTTP " + std::to_string(response.status));
-  if (response.status != 200) return bad_metadata("HTTP " + std::to_string(response.status));
+  if (response.status >= 500) return make_error(ErrorCode::server_error, "discovery: HTTP " + decimal(response.status));
+  if (response.status != 200) return bad_metadata("HTTP " + decimal(response.status));
   if (response.truncated) return bad_metadata("metadata larger than maxResponseBytes");
   if (!is_json_content_type(response.content_type)) return bad_metadata("metadata is not application/json");
   auto parsed = parse_json_object(response.body);
@@ -85,7 +84,7 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
   if (!iss_supported) return iss_supported.error();
 
   Json out = options;
-  Json endpoints = options.contains("endpoints") && options["endpoints"].is_object() ? options["endpoints"] : Json::object();
+  Json endpoints = options.contains("endpoints") && options["endpoints"].is_object() ? options["endpoints"] : Json(Json::value_t::object);
   for (const Mapping& m : kMappings) {
     std::string url;
     if (metadata.contains(m.metadata)) {
@@ -104,16 +103,22 @@ Result<Json> apply_discovery(const Json& options, const HttpResponse& response) 
   return out;
 }
 
-Json endpoints_json(const ClientConfig& config) {
+std::string endpoints_json_text(const ClientConfig& config) {
   const Endpoints& e = config.endpoints;
-  return object({{"authorization", e.authorization}, {"token", e.token}, {"userinfo", e.userinfo},
-          {"revocation", e.revocation}, {"endSession", e.end_session}, {"jwks", e.jwks}});
+  JsonWriter out;
+  out.string("authorization", e.authorization);
+  out.string("token", e.token);
+  out.string("userinfo", e.userinfo);
+  out.string("revocation", e.revocation);
+  out.string("endSession", e.end_session);
+  out.string("jwks", e.jwks);
+  return std::move(out).close();
 }
 
 Result<Json> accept_userinfo(const Session& session, const HttpResponse& response) {
   if (response.status == 401) return make_error(ErrorCode::not_authenticated, "userinfo: HTTP 401");
-  if (response.status >= 500) return make_error(ErrorCode::server_error, "userinfo: HTTP " + std::to_string(response.status));
-  if (response.status != 200) return make_error(ErrorCode::invalid_response, "userinfo: HTTP " + std::to_string(response.status));
+  if (response.status >= 500) return make_error(ErrorCode::server_error, "userinfo: HTTP " + decimal(response.status));
+  if (response.status != 200) return make_error(ErrorCode::invalid_response, "userinfo: HTTP " + decimal(response.status));
   if (response.truncated) return make_error(ErrorCode::invalid_response, "userinfo: larger than maxResponseBytes");
   // Signed or encrypted UserInfo (application/jwt) is not supported: JSON only.
   if (!is_json_content_type(response.content_type)) return make_error(ErrorCode::invalid_response, "userinfo: not application/json");

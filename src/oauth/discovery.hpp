@@ -24,7 +24,7 @@ HttpRequest discovery_request(std::string_view issuer);
 Result<Json> apply_discovery(const Json& options, const HttpResponse& response);
 
 // The endpoints of a configured client, absolute ("" when absent).
-Json endpoints_json(const ClientConfig& config);
+std::string endpoints_json_text(const ClientConfig& config);
 
 // OIDC Core §5.3.2: a UserInfo answer is a JSON object whose `sub` equals the session's user's
 // `sub`; otherwise it MUST NOT be used.

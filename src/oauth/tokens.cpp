@@ -44,7 +44,7 @@ Error token_error_from_response(const HttpResponse& response) {
     error = string_or_empty(body.value(), "error");
     description = string_or_empty(body.value(), "error_description");
   }
-  std::string message = "HTTP " + std::to_string(response.status);
+  std::string message = "HTTP " + decimal(response.status);
   if (!error.empty()) message += " " + error;
   if (!description.empty()) message += ": " + description;
   // RFC 6749 §5.2. Errors that blame the client's configuration, not the user's grant, keep the
@@ -65,45 +65,57 @@ Error token_error_from_response(const HttpResponse& response) {
   return make_error(ErrorCode::server_error, message);
 }
 
-Result<Json> validate_id_token_claims(const ClientConfig& config, const Json& header, const Json& claims,
-                                      const IdTokenExpectations& expect, long long wall_ms) {
+namespace {
+
+// What is wrong with an ID token's claims, or nullptr when nothing is: each refusal is one
+// literal here, and becomes an Error at one place (validate_id_token_claims).
+const char* id_token_claims_problem(const ClientConfig& config, const Json& header, const Json& claims,
+                                    const IdTokenExpectations& expect, long long wall_ms) {
   // OIDC Core §3.1.3.7 steps 2-10 and 11 (nonce); JWT numeric dates are seconds.
   const std::string& alg = string_or_empty(header, "alg");
-  if (alg.empty() || iequals_ascii(alg, "none")) return bad_id_token("ID token alg \"none\" is refused");
-  if (!string_equals(claims, "iss", config.issuer)) return bad_id_token("ID token iss is not the issuer");
+  if (alg.empty() || iequals_ascii(alg, "none")) return "ID token alg \"none\" is refused";
+  if (!string_equals(claims, "iss", config.issuer)) return "ID token iss is not the issuer";
   const std::string* sub = find_string(claims, "sub");
-  if (!sub || sub->empty()) return bad_id_token("ID token has no sub");
+  if (!sub || sub->empty()) return "ID token has no sub";
   if (!claims.contains("aud") || !audience_contains(claims["aud"], config.client_id)) {
-    return bad_id_token("ID token aud does not contain this client_id");
+    return "ID token aud does not contain this client_id";
   }
   const std::string* azp = find_string(claims, "azp");
-  if (claims.contains("azp") && !string_equals(claims, "azp", config.client_id)) return bad_id_token("ID token azp is not this client_id");
+  if (claims.contains("azp") && !string_equals(claims, "azp", config.client_id)) return "ID token azp is not this client_id";
   if (claims["aud"].is_array() && claims["aud"].size() > 1 && !azp) {
-    return bad_id_token("ID token with several audiences needs azp");
+    return "ID token with several audiences needs azp";
   }
   const auto exp = get_int(claims, "exp");
   const auto iat = get_int(claims, "iat");
-  if (!exp) return bad_id_token("ID token has no numeric exp");
-  if (!iat) return bad_id_token("ID token has no numeric iat");
-  if (*exp * 1000 + config.leeway_ms <= wall_ms) return bad_id_token("ID token has expired");
-  if (*iat * 1000 - config.leeway_ms > wall_ms) return bad_id_token("ID token iat is in the future");
+  if (!exp) return "ID token has no numeric exp";
+  if (!iat) return "ID token has no numeric iat";
+  if (*exp * 1000 + config.leeway_ms <= wall_ms) return "ID token has expired";
+  if (*iat * 1000 - config.leeway_ms > wall_ms) return "ID token iat is in the future";
   if (!expect.nonce.empty() && !string_equals(claims, "nonce", expect.nonce)) {
-    return bad_id_token("ID token nonce does not match the login request");
+    return "ID token nonce does not match the login request";
   }
   if (expect.previous && expect.previous->is_object()) {  // §12.2: the same user, issuer and client
     const Json& prev = *expect.previous;
     // claims' sub and iss are strings here (checked above)
-    if (!string_equals(prev, "sub", *sub)) return bad_id_token("refreshed ID token has another sub");
-    if (!string_equals(prev, "iss", config.issuer)) return bad_id_token("refreshed ID token has another iss");
+    if (!string_equals(prev, "sub", *sub)) return "refreshed ID token has another sub";
+    if (!string_equals(prev, "iss", config.issuer)) return "refreshed ID token has another iss";
     // aud is a string or an array of strings (RFC 7519 §4.1.3): equal values have equal text.
     if (!prev.contains("aud") || dump_json(claims["aud"]) != dump_json(prev["aud"])) {
-      return bad_id_token("refreshed ID token has another aud");
+      return "refreshed ID token has another aud";
     }
     if (!expect.original_nonce.empty() && claims.contains("nonce") &&
         !string_equals(claims, "nonce", expect.original_nonce)) {
-      return bad_id_token("refreshed ID token has another nonce");
+      return "refreshed ID token has another nonce";
     }
   }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<Json> validate_id_token_claims(const ClientConfig& config, const Json& header, const Json& claims,
+                                      const IdTokenExpectations& expect, long long wall_ms) {
+  if (const char* problem = id_token_claims_problem(config, header, claims, expect, wall_ms)) return bad_id_token(problem);
   return claims;
 }
 

@@ -17,7 +17,6 @@ HttpRequest post(const ClientConfig& config, const std::string& url, const char*
   request.method = "POST";
   request.url = url;
   request.credentials = credentials;
-  request.headers = {{"Accept", "application/json"}};
   return request;
 }
 
@@ -28,7 +27,7 @@ Json user_from(const TokenSet& tokens) {
   if (auto jwt = decode_jwt(tokens.access_token); jwt && find_string(jwt.value().claims, "sub")) {
     return jwt.value().claims;
   }
-  return Json::object();
+  return Json(Json::value_t::object);
 }
 
 }  // namespace
@@ -69,7 +68,7 @@ RefreshStep Session::begin_refresh() {
   } else {
     if (refresh_token_.empty()) return step;  // unavailable: nothing to refresh with
     step.request = post(config_, config_.endpoints.token, "omit");
-    step.request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    step.request.content_type = "application/x-www-form-urlencoded";
     step.request.body = form_encode({{"grant_type", "refresh_token"},
                                      {"refresh_token", refresh_token_},
                                      {"client_id", config_.client_id}});
@@ -114,7 +113,7 @@ ApiAction Session::classify_api_response(int attempt, bool nonce_retried, unsign
 
 HttpRequest Session::password_login_request(const std::string& username, const std::string& password) const {
   HttpRequest request = post(config_, config_.endpoints.login, "include");
-  request.headers.emplace_back("Content-Type", "application/json");
+  request.content_type = "application/json";
   JsonWriter body;
   body.string("username", username);
   body.string("password", password);
@@ -122,37 +121,41 @@ HttpRequest Session::password_login_request(const std::string& username, const s
   return request;
 }
 
-std::vector<HttpRequest> Session::logout_requests(bool everywhere, long long mono_ms) const {
-  std::vector<HttpRequest> requests;
+std::string Session::logout_requests_json(bool everywhere, long long mono_ms) const {
+  std::string requests = "[";
+  auto add = [&](const HttpRequest& request) {
+    if (requests.size() > 1) requests += ',';
+    requests += to_json_text(request);
+  };
   if (config_.refresh == RefreshMode::cookie) {
     if (everywhere && !config_.endpoints.logout_all.empty()) {
       if (auto bearer = authorization(mono_ms)) {
         HttpRequest all = post(config_, config_.endpoints.logout_all, "include");
-        all.headers.emplace_back("Authorization", bearer.value());
+        all.authorization = bearer.value();
         all.dpop = all.dpop_ath = config_.dpop;  // bearer-authenticated: a resource proof
-        requests.push_back(std::move(all));
+        add(all);
       }
     }
-    if (!config_.endpoints.logout.empty()) requests.push_back(post(config_, config_.endpoints.logout, "include"));
+    if (!config_.endpoints.logout.empty()) add(post(config_, config_.endpoints.logout, "include"));
   } else if (!refresh_token_.empty() && !config_.endpoints.revocation.empty()) {
     HttpRequest revoke = post(config_, config_.endpoints.revocation, "omit");  // RFC 7009 §2.1
-    revoke.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    revoke.content_type = "application/x-www-form-urlencoded";
     revoke.body = form_encode({{"token", refresh_token_},
                                {"token_type_hint", "refresh_token"},
                                {"client_id", config_.client_id}});
-    requests.push_back(std::move(revoke));
+    add(revoke);
   }
-  return requests;
+  return requests + "]";
 }
 
 std::string Session::end_session_url(const std::string& post_logout_redirect_uri, const std::string& state) const {
   if (config_.endpoints.end_session.empty()) return "";
-  Params params = {{"client_id", config_.client_id}};
-  if (tokens_ && !tokens_->id_token.empty()) params.emplace_back("id_token_hint", tokens_->id_token);
-  if (!post_logout_redirect_uri.empty()) params.emplace_back("post_logout_redirect_uri", post_logout_redirect_uri);
-  if (!state.empty()) params.emplace_back("state", state);
+  std::string query = form_encode({{"client_id", config_.client_id}});
+  if (tokens_ && !tokens_->id_token.empty()) append_form_field(query, "id_token_hint", tokens_->id_token);
+  if (!post_logout_redirect_uri.empty()) append_form_field(query, "post_logout_redirect_uri", post_logout_redirect_uri);
+  if (!state.empty()) append_form_field(query, "state", state);
   const char separator = config_.endpoints.end_session.find('?') == std::string::npos ? '?' : '&';
-  return config_.endpoints.end_session + separator + form_encode(params);
+  return config_.endpoints.end_session + separator + query;
 }
 
 void Session::remember_dpop_nonce(const std::string& url, const std::string& nonce) {
@@ -227,15 +230,19 @@ void Session::wipe() {
   refresh_in_flight_ = false;
 }
 
-Json Session::info(long long mono_ms) const {
-  Json out = object({{"user", user_.is_object() ? user_ : Json()}, {"refreshCount", refresh_count_},
-              {"expiresIn", nullptr}, {"accessTokenClaims", nullptr}});
-  if (tokens_) {
-    const long long left = tokens_->expires_at_mono_ms - mono_ms;
-    out["expiresIn"] = left > 0 ? left / 1000.0 : 0.0;
-    if (auto jwt = decode_jwt(tokens_->access_token)) out["accessTokenClaims"] = jwt.value().claims;
+void Session::write_info(JsonWriter& out, long long mono_ms) const {
+  static const Json null;
+  out.value("user", user_.is_object() ? user_ : null);
+  out.number("refreshCount", refresh_count_);
+  if (!tokens_) {
+    out.value("expiresIn", null);
+    out.value("accessTokenClaims", null);
+    return;
   }
-  return out;
+  const long long left = tokens_->expires_at_mono_ms - mono_ms;
+  out.real("expiresIn", left > 0 ? left / 1000.0 : 0.0);
+  auto jwt = decode_jwt(tokens_->access_token);
+  out.value("accessTokenClaims", jwt ? jwt.value().claims : null);
 }
 
 }  // namespace authwasm

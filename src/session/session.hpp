@@ -38,7 +38,8 @@ struct SessionChange {
 
 class Session {
  public:
-  explicit Session(ClientConfig config) : config_(std::move(config)) {}
+  explicit Session(ClientConfig&& config) : config_(std::move(config)) {}
+  explicit Session(const ClientConfig& config) : config_(config) {}
 
   const ClientConfig& config() const { return config_; }
   bool authenticated() const { return tokens_.has_value(); }
@@ -84,13 +85,15 @@ class Session {
 
   HttpRequest password_login_request(const std::string& username, const std::string& password) const;
   // Server-side logout: cookie mode (logout, logout-all first when `everywhere`) or RFC 7009
-  // revocation of the refresh token in memory mode.
-  std::vector<HttpRequest> logout_requests(bool everywhere, long long mono_ms) const;
+  // revocation of the refresh token in memory mode. A JSON array of requests (to_json_text), as
+  // js/ takes them: a std::vector<HttpRequest> cost ~0.6 KB of wasm for at most two.
+  std::string logout_requests_json(bool everywhere, long long mono_ms) const;
   // OIDC RP-Initiated Logout 1.0 §2; empty when the provider has no end_session_endpoint.
   std::string end_session_url(const std::string& post_logout_redirect_uri, const std::string& state) const;
 
   void wipe();
-  Json info(long long mono_ms) const;  // for session(): claims, expiry, counts; no tokens
+  // For session(): {user, refreshCount, expiresIn, accessTokenClaims} (claims, expiry, counts; no tokens).
+  void write_info(JsonWriter& out, long long mono_ms) const;
   unsigned refresh_count() const { return refresh_count_; }
 
   // Cross-tab messages (src/tabs/tab_message.cpp): what other tabs sent, and the current tokens to

@@ -86,10 +86,14 @@ HttpResponse shared_token_response(const Json& token, double left_s, bool with_r
 
 const char* to_string(TabIgnore why) { return kIgnoreNames[static_cast<int>(why)]; }
 
-Json TabState::stats() const {
-  Json ignored_by = Json::object();
-  for (int i = 0; i < static_cast<int>(TabIgnore::kinds); ++i) ignored_by[kIgnoreNames[i]] = ignored[i];
-  return object({{"received", received}, {"acted", acted}, {"ignored", std::move(ignored_by)}});
+std::string TabState::stats_json_text() const {
+  JsonWriter ignored_by;
+  for (int i = 0; i < static_cast<int>(TabIgnore::kinds); ++i) ignored_by.number(kIgnoreNames[i], ignored[i]);
+  JsonWriter out;
+  out.number("received", received);
+  out.number("acted", acted);
+  out.raw("ignored", std::move(ignored_by).close());
+  return std::move(out).close();
 }
 
 Result<std::string> encode_tab_message(Session& session, const std::string& type, const Json& extra,
@@ -97,18 +101,25 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
   TabState& tabs = session.tab_state();
   auto sender = own_sender(tabs);
   if (!sender) return sender.error();
-  Json message = object({{"v", kTabMessageVersion}, {"type", type}, {"from", sender.value()},
-                         {"seq", tabs.next_seq}, {"at", clock.wall_ms}});
+  JsonWriter message;
+  message.number("v", kTabMessageVersion);
+  message.string("type", type);
+  message.string("from", sender.value());
+  message.number("seq", tabs.next_seq);
+  message.number("at", clock.wall_ms);
   if (is_token_type(type) || type == "handoff") {
     const TokenSet* tokens = session.token_set();
     const long long left_ms = tokens ? tokens->expires_at_mono_ms - clock.mono_ms : 0;
     if (left_ms <= 0) return make_error(ErrorCode::not_authenticated, "no live tokens to share");
     // The refresh token only in a hand-off: in cookie mode there is none, in memory mode it
     // stays in the one tab that holds it.
-    Json token = object({{"access_token", tokens->access_token}, {"token_type", session.config().dpop ? "DPoP" : "Bearer"},
-                         {"expires_in", static_cast<double>(left_ms) / 1000.0}, {"lifetime", tokens->lifetime_ms}});
-    if (!tokens->id_token.empty()) token["id_token"] = tokens->id_token;
-    if (!tokens->scope.empty()) token["scope"] = tokens->scope;
+    JsonWriter token;
+    token.string("access_token", tokens->access_token);
+    token.string("token_type", session.config().dpop ? "DPoP" : "Bearer");
+    token.real("expires_in", static_cast<double>(left_ms) / 1000.0);
+    token.number("lifetime", tokens->lifetime_ms);
+    if (!tokens->id_token.empty()) token.string("id_token", tokens->id_token);
+    if (!tokens->scope.empty()) token.string("scope", tokens->scope);
     if (type == "handoff") {
       // To the tab heard from last (a live one, most likely), unless the caller names one.
       const std::string* to = find_string(extra, "to");
@@ -117,17 +128,17 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
       if (!session.holds_refresh_token()) return make_error(ErrorCode::not_authenticated, "no refresh token to hand off");
       // A refresh in flight would answer with a successor this tab could no longer pass on.
       if (session.refresh_in_flight()) return make_error(ErrorCode::invalid_argument, "a refresh is in flight");
-      token["refresh_token"] = session.refresh_token();
-      message["to"] = *to;
-      if (!session.login_nonce().empty()) message["nonce"] = session.login_nonce();
+      token.string("refresh_token", session.refresh_token());
+      message.string("to", *to);
+      if (!session.login_nonce().empty()) message.string("nonce", session.login_nonce());
       session.forget_refresh_token();  // never two presenters
     }
-    message["token"] = std::move(token);
+    message.raw("token", std::move(token).close());
     tabs.last_token_wall = clock.wall_ms;
   } else if (type == "refresh_failed") {
     const std::string* code = find_string(extra, "code");
     if (!code || !is_transient_code(*code)) return make_error(ErrorCode::invalid_argument, "refresh_failed needs a transient code");
-    message["code"] = *code;
+    message.string("code", *code);
   } else if (is_holder_type(type)) {
     // hello, bye, token_request: nothing but the envelope
   } else if (is_end_type(type)) {
@@ -137,13 +148,13 @@ Result<std::string> encode_tab_message(Session& session, const std::string& type
     auto ttl = get_int(extra, "ttl");
     if (!op || !is_lock_op(*op)) return make_error(ErrorCode::invalid_argument, "lock op must be claim|held|released");
     if (!ttl || *ttl <= 0 || *ttl > kMaxLockTtlMs) return make_error(ErrorCode::invalid_argument, "lock ttl must be 1..60000 ms");
-    message["op"] = *op;
-    message["ttl"] = *ttl;
+    message.string("op", *op);
+    message.number("ttl", *ttl);
   } else {
     return make_error(ErrorCode::invalid_argument, "unknown tab message type");
   }
   ++tabs.next_seq;
-  return dump_json(message);
+  return std::move(message).close();
 }
 
 TabAction receive_tab_message(Session& session, const Json& raw, const Clock& clock) {
@@ -158,7 +169,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
 
   auto version = get_int(m, "v");
   if (!version || !m["v"].is_number_integer()) return ignored(tabs, TabIgnore::malformed, "no integer v");
-  if (*version != kTabMessageVersion) return ignored(tabs, TabIgnore::version, "version " + std::to_string(*version));
+  if (*version != kTabMessageVersion) return ignored(tabs, TabIgnore::version, "version " + decimal(*version));
   const std::string* type = find_string(m, "type");
   if (!type) return ignored(tabs, TabIgnore::malformed, "no type");
   if (!is_token_type(*type) && !is_end_type(*type) && !is_holder_type(*type) && *type != "lock") {
@@ -239,7 +250,7 @@ TabAction receive_tab_message(Session& session, const Json& raw, const Clock& cl
     // The same validation as an answer from the token endpoint: no second parser for tokens.
     auto user = session.accept_token_response(shared_token_response(m["token"], left_s, handoff_to_me), expect, clock);
     if (!user) return ignored(tabs, TabIgnore::rejected, user.error().message, *type);
-    session.set_token_lifetime(get_int(m["token"], "lifetime").value_or(0));
+    session.set_token_lifetime(int_or(m["token"], "lifetime", 0));
     if (handoff_to_me) session.set_login_nonce(string_or_empty(m, "nonce"));
     tabs.last_token_wall = std::max(tabs.last_token_wall, *at);
     action.kind = TabAction::adopt;

@@ -47,7 +47,7 @@ struct TabState {
   unsigned received = 0;
   unsigned acted = 0;
   unsigned ignored[static_cast<int>(TabIgnore::kinds)] = {};
-  Json stats() const;
+  std::string stats_json_text() const;  // {received, acted, ignored: {<TabIgnore>: count}}
 };
 
 struct TabAction {
