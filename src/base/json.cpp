@@ -510,6 +510,8 @@ void JsonWriter::string(const char* name, std::string_view value) {
 
 void JsonWriter::string(const char* name, const std::string& value) { string(name, std::string_view(value)); }
 
+void JsonWriter::string(const char* name, const char* value) { string(name, std::string_view(value)); }
+
 void JsonWriter::number(const char* name, long long value) {
   this->name(name);
   append_integer(text_, value);
