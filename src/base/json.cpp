@@ -539,12 +539,6 @@ void JsonWriter::raw(const char* name, std::string_view json_text) {
 
 void JsonWriter::raw(const char* name, const std::string& json_text) { raw(name, std::string_view(json_text)); }
 
-void JsonWriter::members(const Json& object) {
-  if (const auto* members = object.get_ptr<const Json::object_t*>()) {
-    for (const auto& [name, member] : *members) append_member(text_, name, member);
-  }
-}
-
 std::string JsonWriter::close() && {
   text_ += '}';
   return std::move(text_);

@@ -58,7 +58,6 @@ class JsonWriter {
   void raw(const char* name, std::string_view json_text);  // a value already written as JSON text
   void raw(const char* name, const std::string& json_text);
   void raw(const char* name, const char* json_text) { raw(name, std::string_view(json_text)); }
-  void members(const Json& object);  // every member of `object`, in order (none unless an object)
   std::string close() &&;            // the text, with its closing brace
 
  private:
