@@ -510,6 +510,8 @@ void JsonWriter::string(const char* name, std::string_view value) {
 
 void JsonWriter::string(const char* name, const std::string& value) { string(name, std::string_view(value)); }
 
+void JsonWriter::string(const char* name, const char* value) { string(name, std::string_view(value)); }
+
 void JsonWriter::number(const char* name, long long value) {
   this->name(name);
   append_integer(text_, value);
@@ -536,12 +538,6 @@ void JsonWriter::raw(const char* name, std::string_view json_text) {
 }
 
 void JsonWriter::raw(const char* name, const std::string& json_text) { raw(name, std::string_view(json_text)); }
-
-void JsonWriter::members(const Json& object) {
-  if (const auto* members = object.get_ptr<const Json::object_t*>()) {
-    for (const auto& [name, member] : *members) append_member(text_, name, member);
-  }
-}
 
 std::string JsonWriter::close() && {
   text_ += '}';

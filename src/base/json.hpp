@@ -46,9 +46,11 @@ Json object(std::initializer_list<Member> members);
 class JsonWriter {
  public:
   void string(const char* name, std::string_view value);
-  // The same for a std::string: its data and size are read here, once, not at each call site.
+  // The same for a std::string or a literal, out of line: a call site passes one pointer, where a
+  // string_view argument goes through memory (wasm32's C ABI passes structs indirectly) and a
+  // std::string's data and size take libc++'s short-string branches.
   void string(const char* name, const std::string& value);
-  void string(const char* name, const char* value) { string(name, std::string_view(value)); }
+  void string(const char* name, const char* value);
   void number(const char* name, long long value);
   void boolean(const char* name, bool value);
   void value(const char* name, const Json& value);
@@ -56,7 +58,6 @@ class JsonWriter {
   void raw(const char* name, std::string_view json_text);  // a value already written as JSON text
   void raw(const char* name, const std::string& json_text);
   void raw(const char* name, const char* json_text) { raw(name, std::string_view(json_text)); }
-  void members(const Json& object);  // every member of `object`, in order (none unless an object)
   std::string close() &&;            // the text, with its closing brace
 
  private:

@@ -83,6 +83,10 @@ void append_form_field(std::string& form, std::string_view name, std::string_vie
   form += percent_encode(value);
 }
 
+void append_form_field(std::string& form, const char* name, const std::string& value) {
+  append_form_field(form, std::string_view(name), std::string_view(value));
+}
+
 std::string form_encode(const Params& params) {
   std::string out;
   for (const auto& [name, value] : params) append_form_field(out, name, value);

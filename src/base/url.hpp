@@ -27,6 +27,7 @@ struct FormField {
 std::string form_encode(std::initializer_list<FormField> fields);
 // One more name=value pair, '&' first unless `form` is empty.
 void append_form_field(std::string& form, std::string_view name, std::string_view value);
+void append_form_field(std::string& form, const char* name, const std::string& value);  // no string_views built at call sites
 
 // The parameters of a URL's query (between '?' and '#'), decoded, in order, repeats kept.
 Result<Params> parse_query(std::string_view url);
