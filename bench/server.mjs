@@ -4,8 +4,8 @@
 //      and against oidc-provider's refresh grant (POST /token, refresh_token=...), same driver;
 //  (2) the same refresh loops driven by wrk (bench/refresh.lua, LuaJIT): one connection and
 //      one session per wrk thread, each refreshing with the token its last answer gave it. The
-//      Node driver costs 190-315 us of CPU per refresh, as much as authwasm-server itself, so
-//      on a 2-core machine it caps the ratio; wrk costs a fraction of that.
+//      Node driver costs 140-240 us of CPU per refresh, as much as authwasm-server itself
+//      (~200 us), so on a 2-core machine it caps the ratio; wrk costs 65-120 us.
 //  (3) bearer-protected requests/s with wrk and one valid token: authwasm's GET /api/posts
 //      (ES256 JWT verified once, then answered from the server's cache of verified tokens
 //      until it expires; no DB) against oidc-provider's userinfo (GET /me, opaque token looked
@@ -17,6 +17,11 @@
 // Both servers run side by side and each measurement is cut into --slices slices taken in
 // turn (ABBAAB…), so a neighbour's load that comes and goes during the run hits both alike:
 // measured one after the other, the refresh ratio of one run swung from 2.3x to 4.8x.
+// Figures (server/README.md "Tests and figures", 2026-12-06, 2 cores shared with other builds,
+// medians of 3 default runs): refresh 3.60x oidc-provider's throughput under wrk (3.37-4.08x;
+// 3.48-4.47x in quieter runs), 4.14x under Node, for 0.27x its CPU per refresh (204 against
+// 764 us); bearer GET 11.4x. Before group commit, off-commit checkpoints and schema 4: 1.25-1.88x
+// under wrk, 289-380 us per refresh.
 // Usage: node bench/server.mjs [--sessions 8] [--seconds 5] [--wrk-refresh-seconds 8] [--wrk-seconds 5]
 //          [--wrk-connections 16] [--slices 4]
 import { spawn, spawnSync } from "node:child_process";
@@ -386,7 +391,8 @@ if (!theirs.skipped) {
     `CPU per request ${ratio(ours.api.cpu_us, theirs.api.cpu_us)} (lower is better)`);
 }
 console.log("\nNotes: oidc-provider runs with its in-memory adapter (no disk) and opaque access tokens;");
-console.log("authwasm-server writes every rotation to SQLite (WAL) and signs two ES256 JWTs per refresh;");
+console.log("authwasm-server commits every rotation to SQLite (WAL; concurrent refreshes share a commit, none is");
+console.log("answered before its commit) and signs two ES256 JWTs per refresh;");
 console.log("its /api verifies a token's signature once and answers repeats from a bounded cache until exp.");
 console.log("The driver, the servers and wrk share this machine's cores: compare ratios, not absolutes.");
 console.log(`Same machine: ${os.cpus().length} cores for servers and drivers alike; load average at the end ` +

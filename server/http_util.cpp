@@ -7,11 +7,15 @@
 
 namespace authwasm::server {
 
-void send_json(httplib::Response& res, int status, const Json& body) {
+void send_json(httplib::Response& res, int status, const Json& body) { send_json_text(res, status, dump_json(body)); }
+
+void send_json_text(httplib::Response& res, int status, std::string body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
   res.set_header("Pragma", "no-cache");
-  res.set_content(dump_json(body), "application/json");
+  res.body = std::move(body);  // what set_content does, without copying the body
+  res.headers.erase("Content-Type");
+  res.set_header("Content-Type", "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& error, const std::string& description) {

@@ -17,6 +17,8 @@ constexpr const char* kSessionCookie = "authwasm_session";  // Path=/authorize
 
 // 200-style JSON answer with Cache-Control: no-store (RFC 6749 §5.1).
 void send_json(httplib::Response& res, int status, const Json& body);
+// The same with the body already written (JsonWriter).
+void send_json_text(httplib::Response& res, int status, std::string body);
 // {error, error_description} (RFC 6749 §5.2 names where they fit).
 void send_error(httplib::Response& res, int status, const std::string& error, const std::string& description);
 // 401 + WWW-Authenticate: Bearer error="invalid_token", error_description="..." (RFC 6750 §3).

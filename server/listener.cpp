@@ -98,6 +98,10 @@ class DeadlineStream final : public httplib::Stream {
       offset_ = 0;
       size_ = size_t(n);
     }
+    if (size == 1) {  // cpp-httplib reads the request line and headers a byte at a time
+      *ptr = buffer_[offset_++];
+      return 1;
+    }
     const size_t n = std::min(size, size_ - offset_);
     std::memcpy(ptr, buffer_.data() + offset_, n);
     offset_ += n;
@@ -129,19 +133,31 @@ class DeadlineStream final : public httplib::Stream {
     return ok;
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { endpoint(::getpeername, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { endpoint(::getsockname, ip, port); }
+  // Asked for every request (cpp-httplib fills remote_addr and local_addr); a connection's
+  // ends do not change, so each is looked up once (two system calls fewer per request).
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { remote_.get(sock_, ::getpeername, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { local_.get(sock_, ::getsockname, ip, port); }
   socket_t socket() const override { return sock_; }
 
  private:
   int64_t read_wait_ms() const {
     return has_deadline_ ? std::min(read_timeout_ms_, millis_until(deadline_)) : read_timeout_ms_;
   }
-  void endpoint(int (*query)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (query(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) address_and_port(addr, ip, port);
-  }
+  struct Endpoint {
+    bool known = false;
+    std::string ip;
+    int port = 0;
+    void get(socket_t sock, int (*query)(int, sockaddr*, socklen_t*), std::string& out_ip, int& out_port) {
+      if (!known) {
+        sockaddr_storage addr{};
+        socklen_t len = sizeof addr;
+        if (query(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0) address_and_port(addr, ip, port);
+        known = true;
+      }
+      out_ip = ip;
+      out_port = port;
+    }
+  };
 
   static constexpr size_t kFlushBytes = 64 * 1024;
   socket_t sock_;
@@ -151,6 +167,7 @@ class DeadlineStream final : public httplib::Stream {
   std::array<char, 4096> buffer_{};
   size_t offset_ = 0, size_ = 0;
   mutable std::string out_;  // written, not sent yet (is_writable, a const member, sends it)
+  mutable Endpoint remote_, local_;
 };
 
 // RFC 9110 §15.6.4. Sent without waiting: a client that does not read it just gets the close.

@@ -71,12 +71,18 @@ void register_api_routes(httplib::Server& server, App& app) {
   if (app.config.debug_stats) {
     server.Get("/debug/stats", [&app](const httplib::Request&, httplib::Response& res) {
       const Stats& s = app.stats;
-      send_json(res, 200,
-                Json{{"refresh_requests", s.refresh_requests.load()}, {"refresh_rotated", s.refresh_rotated.load()},
-                     {"refresh_grace", s.refresh_grace.load()},       {"refresh_reuse", s.refresh_reuse.load()},
-                     {"refresh_rejected", s.refresh_rejected.load()}, {"logins", s.logins.load()},
-                     {"login_failures", s.login_failures.load()},     {"token_exchanges", s.token_exchanges.load()},
-                     {"api_requests", s.api_requests.load()},          {"dpop", app.dpop->stats()}});
+      Json out = {{"refresh_requests", s.refresh_requests.load()}, {"refresh_rotated", s.refresh_rotated.load()},
+                  {"refresh_grace", s.refresh_grace.load()},       {"refresh_reuse", s.refresh_reuse.load()},
+                  {"refresh_rejected", s.refresh_rejected.load()}, {"logins", s.logins.load()},
+                  {"login_failures", s.login_failures.load()},     {"token_exchanges", s.token_exchanges.load()},
+                  {"api_requests", s.api_requests.load()},          {"dpop", app.dpop->stats()}};
+      if (auto store = app.store->stats()) {  // group commit and checkpoints (SqliteStore)
+        out["store"] = Json{{"refreshes", store->refreshes},           {"batches", store->batches},
+                            {"largest_batch", store->largest_batch},   {"failed_batches", store->failed_batches},
+                            {"timed_out", store->timed_out},           {"checkpoints", store->checkpoints},
+                            {"held_checkpoints", store->held_checkpoints}};
+      }
+      send_json(res, 200, out);
     });
   }
 

@@ -17,12 +17,13 @@ void App::send_tokens(httplib::Response& res, const Family& family, const std::s
     return;
   }
   set_refresh_cookie(res, refresh_token, config.refresh_ttl);
-  send_json(res, 200,
-            Json{{"access_token", access_token},
-                 {"token_type", family.dpop_jkt.empty() ? "Bearer" : "DPoP"},  // RFC 9449 §5
-                 {"expires_in", config.access_ttl},
-                 {"id_token", tokens->id_token(family.sub, family.client_id, family.sid, family.auth_time, nonce, now)},
-                 {"scope", family.scope}});
+  JsonWriter body;
+  body.string("access_token", access_token);
+  body.string("token_type", family.dpop_jkt.empty() ? "Bearer" : "DPoP");  // RFC 9449 §5
+  body.number("expires_in", config.access_ttl);
+  body.string("id_token", tokens->id_token(family.sub, family.client_id, family.sid, family.auth_time, nonce, now));
+  body.string("scope", family.scope);
+  send_json_text(res, 200, std::move(body).close());
 }
 
 namespace {
@@ -166,6 +167,10 @@ void register_auth_routes(httplib::Server& server, App& app) {
         app.stats.refresh_rejected++;
         app.dpop->count(DpopRejection::missing);
         return send_error(res, 400, "invalid_dpop_proof", "this session is bound to a DPoP key: send a proof");
+      case RefreshStatus::timed_out:  // nothing says the token is bad: keep the cookie
+        app.stats.refresh_rejected++;
+        res.set_header("Retry-After", "1");
+        return send_error(res, 503, "temporarily_unavailable", "the store did not complete the refresh in time");
       case RefreshStatus::reuse_detected: app.stats.refresh_reuse++; [[fallthrough]];
       default:
         if (r.status == RefreshStatus::dpop_key_mismatch) app.dpop->count(DpopRejection::key_mismatch);

@@ -41,7 +41,9 @@ enum class RefreshStatus {
   reuse_detected,   // an older token, or the predecessor after the window: family revoked now
   dpop_key_mismatch,  // a DPoP-bound family with a proof of another key: family revoked now
   dpop_proof_missing, // a DPoP-bound family without a proof: refused, nothing changed
-  failed,           // database error
+  failed,           // database error (a failed statement or commit: nothing of it persisted)
+  timed_out,        // not answered by the store in time (SqliteStore's group commit, kBatchWaitMs):
+                    // refused, or in doubt if the store was working on it (server/README.md)
 };
 
 struct RefreshResult {
@@ -93,8 +95,21 @@ struct StoredKey {
   int64_t created_at_ms = 0, activate_at_ms = 0, retire_at_ms = 0;
 };
 
+// Counters of a store's group commit and checkpoints (SqliteStore; /debug/stats "store").
+struct StoreStats {
+  long refreshes = 0;         // refreshes committed or failed in batches
+  long batches = 0;           // their transactions
+  long largest_batch = 0;
+  long failed_batches = 0;    // not committed (BEGIN or COMMIT failed): all of its refreshes failed
+  long timed_out = 0;         // callers that stopped waiting (RefreshStatus::timed_out)
+  long checkpoints = 0;       // WAL checkpoint passes off the request path
+  long held_checkpoints = 0;  // of which holding the store (the WAL had kRestartFrames frames)
+};
+
 // What routes need from persistent state, whatever holds it (server/README.md "Stores").
-// Implementations: SqliteStore (store_sqlite.hpp). Every operation is one transaction.
+// Implementations: SqliteStore (store_sqlite.hpp), PostgresStore (store_postgres.hpp). Every
+// operation is one transaction, except that SqliteStore commits concurrent refreshes together
+// (each under a savepoint; none returns before that commit).
 class Store {
  public:
   virtual ~Store() = default;
@@ -155,6 +170,8 @@ class Store {
   // Replay record and rate limits shared by every instance, or nullptr when this store
   // serves one instance (shared_state.hpp).
   virtual SharedState* shared_state() { return nullptr; }
+  // Group-commit and checkpoint counters, where the store has them.
+  virtual std::optional<StoreStats> stats() { return std::nullopt; }
 };
 
 // 256 random bits, base64url (43 characters): refresh tokens, codes, session ids.

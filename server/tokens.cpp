@@ -30,38 +30,51 @@ TokenIssuer::TokenIssuer(const Config& config, KeyRing& keys)
 
 TokenIssuer::~TokenIssuer() { keys_.on_dropped(nullptr); }
 
-std::string TokenIssuer::sign(const Json& claims, bool access, int64_t now_ms) const {
+std::string TokenIssuer::sign(const std::string& claims, bool access, int64_t now_ms) const {
   const std::shared_ptr<const KeyRing::Snapshot> keys = keys_.snapshot();
   const KeyRing::Entry* signer = keys ? keys->signing(now_ms) : nullptr;
   if (!signer) return "";
   // RFC 7515 §7.1: BASE64URL(header) '.' BASE64URL(payload) '.' BASE64URL(signature); the
   // header of each kid was encoded when the key was loaded.
-  std::string input = (access ? signer->access_header : signer->id_header) + "." + base64url_encode(dump_json(claims));
+  std::string input = (access ? signer->access_header : signer->id_header) + "." + base64url_encode(claims);
   const std::string signature = signer->key->sign(input);
   if (signature.empty()) return "";
   return input + "." + base64url_encode(signature);
 }
 
+// The claims are written as text (JsonWriter), in this order, without building a Json first.
 std::string TokenIssuer::access_token(const std::string& sub, const std::string& client_id,
                                       const std::string& sid, const std::string& scope, int64_t now_ms,
                                       const std::string& jkt) const {
   const int64_t now = numeric_date(now_ms);
-  Json claims = {{"iss", config_.issuer}, {"sub", sub},        {"aud", client_id},
-                 {"exp", now + config_.access_ttl},            {"iat", now},
-                 {"jti", new_secret().value_or("")},           {"sid", sid},
-                 {"scope", scope},        {"client_id", client_id}};
-  if (!jkt.empty()) claims["cnf"] = Json{{"jkt", jkt}};  // RFC 9449 §6.1
-  return sign(claims, true, now_ms);
+  JsonWriter claims;
+  claims.string("iss", config_.issuer);
+  claims.string("sub", sub);
+  claims.string("aud", client_id);
+  claims.number("exp", now + config_.access_ttl);
+  claims.number("iat", now);
+  claims.string("jti", new_secret().value_or(""));
+  claims.string("sid", sid);
+  claims.string("scope", scope);
+  claims.string("client_id", client_id);
+  if (!jkt.empty()) claims.value("cnf", Json{{"jkt", jkt}});  // RFC 9449 §6.1
+  return sign(std::move(claims).close(), true, now_ms);
 }
 
 std::string TokenIssuer::id_token(const std::string& sub, const std::string& client_id, const std::string& sid,
                                   int64_t auth_time, const std::string& nonce, int64_t now_ms) const {
   const int64_t now = numeric_date(now_ms);
-  Json claims = {{"iss", config_.issuer}, {"sub", sub},     {"aud", client_id},
-                 {"exp", now + config_.access_ttl},         {"iat", now},
-                 {"auth_time", auth_time}, {"azp", client_id}, {"sid", sid}};
-  if (!nonce.empty()) claims["nonce"] = nonce;  // OIDC Core §3.1.3.7 step 11
-  return sign(claims, false, now_ms);
+  JsonWriter claims;
+  claims.string("iss", config_.issuer);
+  claims.string("sub", sub);
+  claims.string("aud", client_id);
+  claims.number("exp", now + config_.access_ttl);
+  claims.number("iat", now);
+  claims.number("auth_time", auth_time);
+  claims.string("azp", client_id);
+  claims.string("sid", sid);
+  if (!nonce.empty()) claims.string("nonce", nonce);  // OIDC Core §3.1.3.7 step 11
+  return sign(std::move(claims).close(), false, now_ms);
 }
 
 BearerCheck TokenIssuer::verify_access_token(const std::string& token, int64_t now_ms) const {

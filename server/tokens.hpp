@@ -58,7 +58,7 @@ class TokenIssuer {
   Json jwks(int64_t now_ms) const;
 
  private:
-  std::string sign(const Json& claims, bool access, int64_t now_ms) const;
+  std::string sign(const std::string& claims, bool access, int64_t now_ms) const;  // claims: JSON text
   BearerCheck verify_signed_access_token(const std::string& token, const KeyRing::Snapshot& keys, int64_t now_ms,
                                          std::string& unknown_kid) const;
   const Config& config_;

@@ -598,7 +598,7 @@ describe("limits", () => {
   });
 });
 
-describe("schema version 2 (the DPoP columns), upgraded to 3", () => {
+describe("schema version 2 (the DPoP columns), upgraded to the current version", () => {
   const skip = spawnSync("sqlite3", ["-version"]).status === 0 ? false : "needs the sqlite3 command-line shell";
   test("a version-1 database gains the columns in place; its sessions survive, unbound", { skip }, async () => {
     const dataDir = freshDataDir();
@@ -613,7 +613,7 @@ describe("schema version 2 (the DPoP columns), upgraded to 3", () => {
     assert.equal(res.status, 200);
     assert.equal((await res.json()).token_type, "Bearer");
     await second.stop({ keepData: true });
-    assert.equal(sqlite("PRAGMA user_version"), "3");
+    assert.equal(sqlite("PRAGMA user_version"), "4");
     assert.equal(sqlite("SELECT count(*) FROM pragma_table_info('families') WHERE name = 'dpop_jkt'"), "1");
     rmSync(dataDir, { recursive: true, force: true });
   });
