@@ -43,16 +43,22 @@ std::string TokenIssuer::sign(const std::string& claims, bool access, int64_t no
 }
 
 // The claims are written as text (JsonWriter), in this order, without building a Json first.
-std::string TokenIssuer::access_token(const std::string& sub, const std::string& client_id,
-                                      const std::string& sid, const std::string& scope, int64_t now_ms,
-                                      const std::string& jkt) const {
-  const int64_t now = numeric_date(now_ms);
+// Both tokens start with iss, sub, aud, exp and iat (RFC 9068 §2.2, OIDC Core §2).
+JsonWriter TokenIssuer::common_claims(const std::string& sub, const std::string& client_id, int64_t now) const {
   JsonWriter claims;
   claims.string("iss", config_.issuer);
   claims.string("sub", sub);
   claims.string("aud", client_id);
   claims.number("exp", now + config_.access_ttl);
   claims.number("iat", now);
+  return claims;
+}
+
+std::string TokenIssuer::access_token(const std::string& sub, const std::string& client_id,
+                                      const std::string& sid, const std::string& scope, int64_t now_ms,
+                                      const std::string& jkt) const {
+  const int64_t now = numeric_date(now_ms);
+  JsonWriter claims = common_claims(sub, client_id, now);
   claims.string("jti", new_secret().value_or(""));
   claims.string("sid", sid);
   claims.string("scope", scope);
@@ -64,12 +70,7 @@ std::string TokenIssuer::access_token(const std::string& sub, const std::string&
 std::string TokenIssuer::id_token(const std::string& sub, const std::string& client_id, const std::string& sid,
                                   int64_t auth_time, const std::string& nonce, int64_t now_ms) const {
   const int64_t now = numeric_date(now_ms);
-  JsonWriter claims;
-  claims.string("iss", config_.issuer);
-  claims.string("sub", sub);
-  claims.string("aud", client_id);
-  claims.number("exp", now + config_.access_ttl);
-  claims.number("iat", now);
+  JsonWriter claims = common_claims(sub, client_id, now);
   claims.number("auth_time", auth_time);
   claims.string("azp", client_id);
   claims.string("sid", sid);

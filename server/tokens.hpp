@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "base/json.hpp"
 #include "jose/jws_verify.hpp"
 #include "key_ring.hpp"
 
@@ -59,6 +60,7 @@ class TokenIssuer {
 
  private:
   std::string sign(const std::string& claims, bool access, int64_t now_ms) const;  // claims: JSON text
+  JsonWriter common_claims(const std::string& sub, const std::string& client_id, int64_t now) const;
   BearerCheck verify_signed_access_token(const std::string& token, const KeyRing::Snapshot& keys, int64_t now_ms,
                                          std::string& unknown_kid) const;
   const Config& config_;
