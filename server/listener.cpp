@@ -71,15 +71,18 @@ class DeadlineStream final : public httplib::Stream {
 
   // The next request's clock starts now; deadline_ms == 0: per-read timeout only.
   void start_request(int64_t deadline_ms) {
+    read_timed_out_ = false;
     has_deadline_ = deadline_ms > 0;
     deadline_ = SteadyClock::now() + std::chrono::milliseconds(deadline_ms);
   }
   bool has_buffered_bytes() const { return offset_ < size_; }
-  // A read of this request waited until the deadline: cpp-httplib may have answered 400 and
-  // would read on, so the connection must be closed.
-  bool deadline_passed() const { return has_deadline_ && millis_until(deadline_) <= 0; }
+  // A read of this request waited until the deadline (or its read timeout): cpp-httplib may
+  // have answered 400 and would read on, so the connection must be closed. The wait's own
+  // result says so: poll(2) can return a hair before the clock reaches the deadline, and the
+  // rest of a trickled head was then read as a second request (seen under load).
+  bool deadline_passed() const { return read_timed_out_ || (has_deadline_ && millis_until(deadline_) <= 0); }
 
-  bool is_readable() const override { return has_buffered_bytes() || wait_for(sock_, POLLIN, read_wait_ms()); }
+  bool is_readable() const override { return has_buffered_bytes() || wait_readable(); }
   // Content providers (none here today) ask before each piece: what is gathered goes first.
   bool is_writable() const override { return flush() && wait_for(sock_, POLLOUT, write_timeout_ms_); }
 
@@ -92,7 +95,7 @@ class DeadlineStream final : public httplib::Stream {
         if (n >= 0) break;
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
-        if (!wait_for(sock_, POLLIN, read_wait_ms())) return -1;
+        if (!wait_readable()) return -1;
       }
       if (n == 0) return 0;
       offset_ = 0;
@@ -140,6 +143,11 @@ class DeadlineStream final : public httplib::Stream {
   socket_t socket() const override { return sock_; }
 
  private:
+  bool wait_readable() const {
+    if (wait_for(sock_, POLLIN, read_wait_ms())) return true;
+    read_timed_out_ = true;
+    return false;
+  }
   int64_t read_wait_ms() const {
     return has_deadline_ ? std::min(read_timeout_ms_, millis_until(deadline_)) : read_timeout_ms_;
   }
@@ -168,6 +176,7 @@ class DeadlineStream final : public httplib::Stream {
   size_t offset_ = 0, size_ = 0;
   mutable std::string out_;  // written, not sent yet (is_writable, a const member, sends it)
   mutable Endpoint remote_, local_;
+  mutable bool read_timed_out_ = false;  // since start_request
 };
 
 // RFC 9110 §15.6.4. Sent without waiting: a client that does not read it just gets the close.
