@@ -17,8 +17,9 @@
 // A section that cannot run prints "not measured: <reason>" and the others go on.
 //
 // Figures (3 and 5), 2026-12-06, Node 20.20.2, Chromium 156.0.8078.129, 2-core build machine:
-//  3. Quiet machine (load 0.8-0.9), API in its own process, 4 runs of 30 alternating blocks of
-//     200 calls: auth.fetch over a raw fetch +6.6, +26.6, +13.3, -7.3 µs (median block; raw
+//  3. Quiet machine (load 0.8-0.9), API in its own process, measured by a standalone script of
+//     this section's shape (4 runs of 30 alternating blocks of 200 calls; its control also
+//     spelled the header as auth.fetch does): auth.fetch over a raw fetch +6.6, +26.6, +13.3, -7.3 µs (median block; raw
 //     ~160-195 µs), while the raw fetch after one await was +3.5, +31.3, +19.6, -3.3 µs over
 //     the raw fetch: the loopback difference is the extra event-loop turn, not authwasm's
 //     work. A CPU profile of 5,000 auth.fetch calls puts 81 samples (~3 % of the client's

@@ -5,7 +5,7 @@
 //
 // The core's DPoP operations are in a build of their own (dist/authwasm-dpop.wasm: the whole
 // core with them; CMakeLists.txt "core module"), so apps that never import this file never
-// download them (2.6 KB gzip of wasm, and this file).
+// download them (2.2 KB gzip of wasm, and this file).
 //
 // DPoP keys: one non-extractable WebCrypto ECDSA P-256 key pair per (issuer, clientId), shared
 // by every tab of the profile through IndexedDB (a CryptoKeyPair is structured-cloneable; its

@@ -101,7 +101,7 @@ void decode(Call& c) {
 }
 
 // RFC 9449's operations are in the DPoP build only (CMakeLists.txt "core module": the default
-// wasm leaves them out, 2.6 KB gzip; js/dpop.js loads the DPoP build). Natively: always.
+// wasm leaves them out, 2.2 KB gzip; js/dpop.js loads the DPoP build). Natively: always.
 #ifdef AUTHWASM_DPOP
 constexpr bool kWithDpop = true;
 #else
